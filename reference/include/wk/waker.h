@@ -29,10 +29,12 @@
  *     will_wake,data | any thread (pure)         | any thread (pure)
  *
  *   "Owner thread" is the thread that created the local waker (from_raw,
- *   clone of an owned local waker).  Two operations on the *same* waker
- *   value are never concurrent (one owner of a value at a time); operations
- *   on different values of the same task are, for wk_waker, allowed to be
- *   concurrent and the vtable must make that safe (atomic refcounts).
+ *   clone of an owned local waker).  For wk_waker, "concurrently" covers
+ *   different values of one task AND one value shared by pointer between
+ *   threads (Rust's Sync): clone, wake_by_ref, will_wake and the getters
+ *   only read the value, so they may run on a shared `const wk_waker *` at
+ *   once; the vtable must make that safe (atomic refcounts).  wake and drop
+ *   consume the value and need its sole owner (Rust's by-value self).
  *   A wk_local_waker's vtable needs no atomics: its functions are only ever
  *   called on the owner thread.  Checked builds record the owner thread and
  *   abort, naming both threads, when a local waker is used elsewhere.
