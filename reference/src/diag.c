@@ -81,7 +81,6 @@ void wk_fatal(const char *fmt, ...)
 		len = sizeof msg - 2;
 	msg[len++] = '\n';
 	msg[len] = '\0';
-	fflush(stdout);
 	fwrite(msg, 1, len, stderr);
 	fflush(stderr);
 	abort();

@@ -78,12 +78,32 @@ static void check_alive(const wk_local_wake *obj, const char *op)
 #define CHECK_ALIVE(obj, op) ((void)0)
 #endif
 
+WK__COLD __attribute__((noreturn)) static void overflow(const wk_local_wake *obj, const char *op)
+{
+	wk_fatal("%s: wk_local_wake %p: refcount overflow (count would reach WK_REFCOUNT_MAX)", op,
+		 (const void *)obj);
+}
+
+/* The last reference went: destroy, then free (or quarantine when checked). */
+WK__COLD static void last_release(wk_local_wake *obj)
+{
+	if (obj->ops->destroy != NULL)
+		obj->ops->destroy(obj);
+#if WK_CHECKED
+	/* relaxed: see check_alive. */
+	atomic_store_explicit(&obj->magic, LOCAL_MAGIC_DEAD, memory_order_relaxed);
+	obj->refcount = 0; /* destroy may not resurrect; make the poison exact */
+	wk__quarantine_put(obj);
+#else
+	free(obj);
+#endif
+}
+
 static void retain_as(wk_local_wake *obj, const char *op)
 {
 	CHECK_USE(obj, op);
-	if (obj->refcount >= WK_REFCOUNT_MAX - 1)
-		wk_fatal("%s: wk_local_wake %p: refcount overflow (count would reach WK_REFCOUNT_MAX)",
-			 op, (void *)obj);
+	if (WK__UNLIKELY(obj->refcount >= WK_REFCOUNT_MAX - 1))
+		overflow(obj, op);
 #if WK_CHECKED
 	if (obj->refcount == 0)
 		wk_fatal("%s: wk_local_wake %p: refcount underflow (retained after its count reached "
@@ -104,18 +124,8 @@ static void release_as(wk_local_wake *obj, const char *op)
 #else
 	(void)op;
 #endif
-	if (--obj->refcount != 0)
-		return;
-	if (obj->ops->destroy != NULL)
-		obj->ops->destroy(obj);
-#if WK_CHECKED
-	/* relaxed: see check_alive. */
-	atomic_store_explicit(&obj->magic, LOCAL_MAGIC_DEAD, memory_order_relaxed);
-	obj->refcount = 0; /* destroy may not resurrect; make the poison exact */
-	wk__quarantine_put(obj);
-#else
-	free(obj);
-#endif
+	if (WK__UNLIKELY(--obj->refcount == 0))
+		last_release(obj);
 }
 
 /* ---- public functions -------------------------------------------------- */

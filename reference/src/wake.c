@@ -93,6 +93,12 @@ static void check_alive(const wk_wake *obj, const char *op)
 #define CHECK_ALIVE(obj, op) ((void)0)
 #endif
 
+WK__COLD __attribute__((noreturn)) static void overflow(const wk_wake *obj, const char *op)
+{
+	wk_fatal("%s: wk_wake %p: refcount overflow (count would reach WK_REFCOUNT_MAX)", op,
+		 (const void *)obj);
+}
+
 static void retain_as(wk_wake *obj, const char *op)
 {
 	size_t old;
@@ -100,9 +106,8 @@ static void retain_as(wk_wake *obj, const char *op)
 	CHECK_ALIVE(obj, op);
 	/* relaxed: a reference is made from a held one; nothing to publish. */
 	old = atomic_fetch_add_explicit(&obj->refcount, 1, memory_order_relaxed);
-	if (old >= WK_REFCOUNT_MAX - 1)
-		wk_fatal("%s: wk_wake %p: refcount overflow (count would reach WK_REFCOUNT_MAX)", op,
-			 (void *)obj);
+	if (WK__UNLIKELY(old >= WK_REFCOUNT_MAX - 1))
+		overflow(obj, op);
 #if WK_CHECKED
 	if (old == 0)
 		wk_fatal("%s: wk_wake %p: refcount underflow (retained after its count reached zero)",
@@ -110,7 +115,7 @@ static void retain_as(wk_wake *obj, const char *op)
 #endif
 }
 
-static void destroy_object(wk_wake *obj)
+WK__COLD static void destroy_object(wk_wake *obj)
 {
 	if (obj->ops->destroy != NULL)
 		obj->ops->destroy(obj);
@@ -132,7 +137,7 @@ static void release_as(wk_wake *obj, const char *op)
 	/* acq_rel: release publishes this holder's writes; acquire on the last
 	 * decrement sees every holder's writes before destroy (file comment). */
 	old = atomic_fetch_sub_explicit(&obj->refcount, 1, memory_order_acq_rel);
-	if (old == 1) {
+	if (WK__UNLIKELY(old == 1)) {
 		destroy_object(obj);
 		return;
 	}

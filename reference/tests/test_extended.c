@@ -183,6 +183,28 @@ static void on_waker_runs_once_on_demand_and_storage_owns_it(void **state)
 	assert_int_equal(replaced.calls, 0);
 }
 
+/* @proves WK-EXT-007 */
+static void has_waker_reports_without_building(void **state)
+{
+	ctor_probe probe = {0};
+	wk_lazy_waker storage;
+	(void)state;
+
+	wk_context_builder lb = wk_context_builder_from_local_waker(wk_local_waker_noop());
+	wk_context local_only = wk_context_builder_build(&lb);
+	assert_false(wk_context_has_waker(&local_only));
+
+	wk_context_builder wb = wk_context_builder_from_waker(wk_waker_noop());
+	wk_context with_waker = wk_context_builder_build(&wb);
+	assert_true(wk_context_has_waker(&with_waker));
+
+	wk_context_builder_on_waker(&lb, &storage, probe_ctor, &probe);
+	wk_context lazy = wk_context_builder_build(&lb);
+	assert_true(wk_context_has_waker(&lazy));
+	assert_int_equal(probe.calls, 0); /* asking whether is not asking for it */
+	wk_lazy_waker_drop(&storage);
+}
+
 /* @proves WK-EXT-005 */
 static void on_waker_ctor_receives_local_waker_and_arg(void **state)
 {
@@ -363,6 +385,7 @@ int main(void)
 		cmocka_unit_test(try_waker_is_null_without_a_waker),
 		cmocka_unit_test(on_waker_runs_once_on_demand_and_storage_owns_it),
 		cmocka_unit_test(on_waker_ctor_receives_local_waker_and_arg),
+		cmocka_unit_test(has_waker_reports_without_building),
 		cmocka_unit_test(lazy_waker_misuse_aborts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -100,6 +100,16 @@ static inline const wk_waker *wk_context_try_waker(const wk_context *cx)
 	return NULL;
 }
 
+/*
+ * Whether the context can produce a thread-safe waker (set, or lazily
+ * buildable), without building a lazy one.  For combinators that must know
+ * before they offer a waker of their own.
+ */
+static inline bool wk_context_has_waker(const wk_context *cx)
+{
+	return cx->waker_ != NULL || cx->lazy_ != NULL;
+}
+
 /* The local waker; falls back to the waker viewed as local.  Never NULL. */
 static inline const wk_local_waker *wk_context_local_waker(const wk_context *cx)
 {

@@ -282,14 +282,11 @@ static wk_waker remote_waker_ctor(const wk_local_waker *local_waker, void *arg)
 
 /* ---- the future ------------------------------------------------------------ */
 
-/*
- * Whether the parent context has a thread-safe waker, eager or lazy, without
- * forcing a lazy one to be built: the context API has no such predicate
- * (try_waker would run the constructor), so this reads the two fields.
- */
+/* Whether the parent can back a child's thread-safe waker; unlike
+ * try_waker this never forces a lazy one to be built. */
 static bool context_offers_waker(const wk_context *cx)
 {
-	return cx->waker_ != NULL || cx->lazy_ != NULL;
+	return wk_context_has_waker(cx);
 }
 
 /*
