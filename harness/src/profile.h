@@ -1,0 +1,68 @@
+/*
+ * profile.h - sanitizer and Valgrind profiles: which build of the harness
+ * runs the checks, how much slower it is, and how a child is wrapped so
+ * that a report ends it with a recognisable status and lands in a file.
+ */
+#ifndef WKC_PROFILE_H
+#define WKC_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "harness.h"
+#include "util.h"
+
+/* Exit statuses a report ends a child with (chosen by the options below). */
+#define WKC__TSAN_EXIT 66
+#define WKC__ASAN_EXIT 67 /* ASan, UBSan and LSan */
+#define WKC__VALGRIND_EXIT 99
+
+typedef enum wkc__prof_kind {
+	WKC__PROF_DEFAULT,
+	WKC__PROF_ASAN,
+	WKC__PROF_TSAN,
+	WKC__PROF_VALGRIND,
+} wkc__prof_kind;
+
+typedef struct wkc__profile {
+	wkc__prof_kind kind;
+	char tool[16]; /* Valgrind tool: memcheck | helgrind | drd */
+	char name[32]; /* canonical: default, asan, tsan, valgrind:<tool> */
+} wkc__profile;
+
+int wkc__profile_parse(const char *s, wkc__profile *p, char *err, size_t errlen);
+
+/* Default timeout multiplier: 1, asan 3, tsan 5, valgrind 30. */
+double wkc__profile_multiplier(const wkc__profile *p);
+/* Loop-size scale handed to checks (wkc_scale). */
+double wkc__profile_scale(const wkc__profile *p);
+
+/* The sanitizer the harness must be built with ("address", "thread") or
+ * NULL when any build will do. */
+const char *wkc__profile_sanitizer(const wkc__profile *p);
+
+/*
+ * When this harness is not the build the profile needs, exec the one that
+ * is (argv unchanged).  Returns only on error (message printed, exit code
+ * 2 returned) or when no exec is needed (returns 0).
+ */
+int wkc__profile_ensure_build(const wkc__profile *p, const wkc__build_info *bi, char **argv);
+
+/* Path of the build of this harness the profile needs, or NULL when this
+ * one will do; *exists tells whether that file is there. */
+const char *wkc__profile_harness_path(const wkc__profile *p, const wkc__build_info *bi,
+				      bool *exists);
+/* One line telling how to build what the profile needs. */
+char *wkc__profile_build_hint(const wkc__profile *p, const wkc__build_info *bi);
+
+/*
+ * In a freshly forked child (single-threaded parent, so setenv is safe):
+ * point the sanitizer runtime of this build at report files named
+ * <report_prefix>.<pid>.
+ */
+void wkc__profile_child_env(const wkc__build_info *bi, const char *report_prefix);
+
+/* Valgrind argv prefix (NULL-terminated, heap) or NULL for other profiles. */
+char **wkc__profile_valgrind_argv(const wkc__profile *p, const char *xml_file);
+
+#endif /* WKC_PROFILE_H */
