@@ -40,11 +40,30 @@
  * asked for this runtime (14M self-wakes/s, 9.9M ping-pong wakes/s, 6.6M
  * spawn-to-completions/s): they are reference numbers, not measured here.
  *
+ * Built with WK_BENCH_TOKIO=1 (reference/bench/tokio.cmake, optional: needs
+ * cargo and Debian's librust-tokio-dev), the same run also times the twins
+ * of the single-core workloads on tokio's current_thread runtime
+ * (tokio/src/lib.rs), interleaved with the others by the same driver:
+ *
+ *   tokio_self_wake       self_wake_*: cx.waker().wake_by_ref(), Pending.
+ *   tokio_clone_wake      clone_wake_*: cx.waker().clone().wake().
+ *   tokio_pingpong        pingpong_*: side 0 spawns side 1, both hold the
+ *                         other's waker, side 0 awaits side 1's JoinHandle.
+ *   tokio_spawn_complete  spawn_complete: 256 tokio::spawn at a time, each
+ *                         JoinHandle awaited and dropped.
+ *
+ * and prints the speedups tokio ns / reference ns (>= 3x targets on the
+ * self-wake, ping-pong and spawn workloads) instead of the quoted figures.
+ *
  * Timing is printed, never asserted; the exit status says whether every case
  * ran and performed exactly the operations it claims.
  */
 #include "bench_util.h"
 #include "wk/tpc.h"
+
+#if WK_BENCH_TOKIO
+#include "bench_tokio.h"
+#endif
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -401,6 +420,26 @@ out:
 	return done;
 }
 
+/* ---- tokio current_thread twins (optional) ----------------------------------------------- */
+
+#if WK_BENCH_TOKIO
+typedef struct tokio_case {
+	const wk_bench_tokio *tk;
+	uint64_t (*run)(const wk_bench_tokio *tk, uint64_t iters);
+	int pingpong; /* counts side 1's starting wake too, like run_pingpong */
+	int bad;
+} tokio_case;
+
+static uint64_t run_tokio(void *arg, uint64_t iters)
+{
+	tokio_case *c = arg;
+	uint64_t done = c->run(c->tk, iters);
+	if (c->pingpong ? done < iters : done != iters)
+		c->bad = 1;
+	return done;
+}
+#endif
+
 /* ---- the report -------------------------------------------------------------------------- */
 
 static void describe_build(char *buf, size_t size)
@@ -420,6 +459,7 @@ typedef struct tokio_ref {
 	double tokio_mops;
 } tokio_ref;
 
+#if !WK_BENCH_TOKIO
 static void print_vs_tokio(wk_bench_case *cases, size_t ncases)
 {
 	static const tokio_ref refs[] = {
@@ -444,7 +484,69 @@ static void print_vs_tokio(wk_bench_case *cases, size_t ncases)
 			       c->name, mops, refs[i].tokio_mops, ratio, ratio >= 3.0 ? "PASS" : "MISS");
 		}
 	}
+	printf("tokio rows: not built (needs cargo and Debian's librust-tokio-dev; see "
+	       "reference/bench/tokio.cmake)\n");
 }
+#else
+typedef struct tokio_pair {
+	const char *label;
+	const char *ours[2];   /* reference cases compared with the tokio case */
+	const char *tokio;     /* the tokio twin */
+	const char *ratios[2]; /* ratio names (tokio ns / ours), in ours' order */
+} tokio_pair;
+
+static const wk_bench_ratio *find_ratio(const wk_bench_ratio *ratios, size_t n, const char *name)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		if (strcmp(ratios[i].name, name) == 0)
+			return &ratios[i];
+	return NULL;
+}
+
+/* Side by side: throughput from each case's least disturbed round; the
+ * speedup and verdict from the paired ratio (the ratio table's). */
+static void print_vs_tokio(wk_bench_case *cases, size_t ncases, const wk_bench_ratio *ratios,
+			   size_t nratios, int tokio_cpu)
+{
+	static const tokio_pair pairs[] = {
+		{"self-wake (yield loop)", {"self_wake_local", "self_wake_waker"}, "tokio_self_wake",
+		 {"self_local_vs_tokio", "self_waker_vs_tokio"}},
+		{"clone+wake", {"clone_wake_local", "clone_wake_waker"}, "tokio_clone_wake",
+		 {"clone_local_vs_tokio", "clone_waker_vs_tokio"}},
+		{"ping-pong wakes, one core", {"pingpong_local", "pingpong_waker"}, "tokio_pingpong",
+		 {"pingpong_local_vs_tokio", "pingpong_waker_vs_tokio"}},
+		{"spawn-to-completion", {"spawn_complete", NULL}, "tokio_spawn_complete",
+		 {"spawn_vs_tokio", NULL}},
+	};
+	size_t i, k;
+	printf("\nvs tokio 1.24 current_thread, measured side by side in this run (tokio runtime "
+	       "thread pinned to CPU %d,\nthe first allowed CPU, where the reference pins its core "
+	       "0; Mops/s from the minima; speedup = paired tokio ns / ours):\n",
+	       tokio_cpu);
+	printf("  %-26s %-17s %11s %12s %8s %-9s %s\n", "workload", "our case", "ours Mops/s",
+	       "tokio Mops/s", "speedup", "target", "verdict");
+	for (i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+		const wk_bench_case *t = wk_bench_find(cases, ncases, pairs[i].tokio);
+		for (k = 0; k < 2 && pairs[i].ours[k] != NULL; k++) {
+			const wk_bench_case *c = wk_bench_find(cases, ncases, pairs[i].ours[k]);
+			const wk_bench_ratio *q = find_ratio(ratios, nratios, pairs[i].ratios[k]);
+			char target[16] = "-";
+			if (c == NULL || t == NULL || q == NULL || !q->valid || c->min_ns <= 0.0 ||
+			    t->min_ns <= 0.0)
+				continue;
+			if (q->cmp == WK_BENCH_AT_LEAST)
+				snprintf(target, sizeof target, ">= %.0fx", q->target);
+			printf("  %-26s %-17s %11.1f %12.1f %7.2fx %-9s %s\n",
+			       k == 0 ? pairs[i].label : "", c->name, 1000.0 / c->min_ns,
+			       1000.0 / t->min_ns, q->paired, target,
+			       q->cmp == WK_BENCH_INFO ? "info" : q->pass ? "PASS" : "MISS");
+		}
+	}
+	printf("  (the issue quoted tokio at 14.0 M self-wakes/s, 9.9 M ping-pong wakes/s and 6.6 M "
+	       "spawn-to-completions/s)\n");
+}
+#endif
 
 int main(int argc, char **argv)
 {
@@ -460,6 +562,11 @@ int main(int argc, char **argv)
 	pp_case p_local, p_waker;
 	spawn_case sp;
 	cross_case x1, x64;
+#if WK_BENCH_TOKIO
+	wk_bench_tokio *tk;
+	int tokio_cpu = -1;
+	tokio_case t_self, t_clone, t_pp, t_spawn;
+#endif
 	int rc, bad = 0;
 	size_t i;
 
@@ -481,6 +588,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "wk_tpc_bench: cannot create the runtimes\n");
 		return 1;
 	}
+#if WK_BENCH_TOKIO
+	/* Also before pinning: its thread pins itself to the CPU of core 0. */
+	tk = wk_bench_tokio_create(&tokio_cpu);
+	if (tk == NULL) {
+		fprintf(stderr, "wk_tpc_bench: cannot create the tokio runtime\n");
+		return 1;
+	}
+	t_self = (tokio_case){tk, wk_bench_tokio_self_wake, 0, 0};
+	t_clone = (tokio_case){tk, wk_bench_tokio_clone_wake, 0, 0};
+	t_pp = (tokio_case){tk, wk_bench_tokio_pingpong, 1, 0};
+	t_spawn = (tokio_case){tk, wk_bench_tokio_spawn_complete, 0, 0};
+#endif
 	child.vtable = &child_vtable;
 
 	s_local = (self_case){rt1, SELF_LOCAL, 0, 0};
@@ -515,6 +634,17 @@ int main(int argc, char **argv)
 				      &x1),
 			WK_BENCH_CASE("cross_core_64pairs", "cross-core wakes, 64 pairs", run_cross,
 				      &x64),
+#if WK_BENCH_TOKIO
+			WK_BENCH_CASE("tokio_self_wake", "tokio current_thread: self-wake", run_tokio,
+				      &t_self),
+			WK_BENCH_CASE("tokio_clone_wake", "tokio current_thread: clone+wake",
+				      run_tokio, &t_clone),
+			WK_BENCH_CASE("tokio_pingpong", "tokio current_thread: ping-pong 1 core",
+				      run_tokio, &t_pp),
+			WK_BENCH_CASE("tokio_spawn_complete",
+				      "tokio current_thread: spawn-to-completion", run_tokio,
+				      &t_spawn),
+#endif
 		};
 		wk_bench_ratio ratios[] = {
 			WK_BENCH_RATIO("self_waker_vs_local", "self-wake: thread-safe / local",
@@ -527,6 +657,24 @@ int main(int argc, char **argv)
 				       "pingpong_waker", "pingpong_local", WK_BENCH_INFO, 0.0),
 			WK_BENCH_RATIO("cross_vs_local", "cross-core 64 pairs / ping-pong local",
 				       "cross_core_64pairs", "pingpong_local", WK_BENCH_INFO, 0.0),
+#if WK_BENCH_TOKIO
+			/* Speedups over tokio: tokio ns/op / ours (DESIGN.md section 9). */
+			WK_BENCH_RATIO("self_local_vs_tokio", "self-wake: tokio / local",
+				       "tokio_self_wake", "self_wake_local", WK_BENCH_AT_LEAST, 3.0),
+			WK_BENCH_RATIO("self_waker_vs_tokio", "self-wake: tokio / thread-safe",
+				       "tokio_self_wake", "self_wake_waker", WK_BENCH_AT_LEAST, 3.0),
+			WK_BENCH_RATIO("clone_local_vs_tokio", "clone+wake: tokio / local",
+				       "tokio_clone_wake", "clone_wake_local", WK_BENCH_INFO, 0.0),
+			WK_BENCH_RATIO("clone_waker_vs_tokio", "clone+wake: tokio / thread-safe",
+				       "tokio_clone_wake", "clone_wake_waker", WK_BENCH_INFO, 0.0),
+			WK_BENCH_RATIO("pingpong_local_vs_tokio", "ping-pong: tokio / local",
+				       "tokio_pingpong", "pingpong_local", WK_BENCH_AT_LEAST, 3.0),
+			WK_BENCH_RATIO("pingpong_waker_vs_tokio", "ping-pong: tokio / thread-safe",
+				       "tokio_pingpong", "pingpong_waker", WK_BENCH_AT_LEAST, 3.0),
+			WK_BENCH_RATIO("spawn_vs_tokio", "spawn-to-completion: tokio / ours",
+				       "tokio_spawn_complete", "spawn_complete", WK_BENCH_AT_LEAST,
+				       3.0),
+#endif
 		};
 		const size_t ncases = sizeof cases / sizeof cases[0];
 		const size_t nratios = sizeof ratios / sizeof ratios[0];
@@ -565,10 +713,17 @@ int main(int argc, char **argv)
 			wk_bench_print_json(stdout, &report);
 		} else {
 			wk_bench_print_table(stdout, &report);
+#if WK_BENCH_TOKIO
+			print_vs_tokio(cases, ncases, ratios, nratios, tokio_cpu);
+#else
 			print_vs_tokio(cases, ncases);
+#endif
 		}
 		bad = s_local.bad | s_waker.bad | s_lazy.bad | s_clone_local.bad |
 		      s_clone_waker.bad | p_local.bad | p_waker.bad | sp.bad | x1.bad | x64.bad;
+#if WK_BENCH_TOKIO
+		bad |= t_self.bad | t_clone.bad | t_pp.bad | t_spawn.bad;
+#endif
 		for (i = 0; i < ncases; i++)
 			if (cases[i].ran && cases[i].total_ops == 0)
 				bad = 1;
@@ -580,5 +735,8 @@ done:
 	wk_tpc_destroy(rt1);
 	wk_tpc_destroy(rt1_lazy);
 	wk_tpc_destroy(rt2);
+#if WK_BENCH_TOKIO
+	wk_bench_tokio_destroy(tk);
+#endif
 	return bad;
 }
