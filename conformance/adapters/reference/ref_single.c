@@ -1,0 +1,49 @@
+/*
+ * ref_single.c - adapter "ref.single": the reference runtime as a
+ * single-thread executor.  Its deterministic mode runs every core on the
+ * thread that calls run (the harness's driver) and takes each scheduling
+ * choice (which core runs, when a remote queue drains, when virtual time
+ * jumps) from a byte stream; here the bytes come from the run's seed, so a
+ * failure replays with the seed alone.  One core unless the harness asks
+ * for more (all of them still on the one thread).  Thread-safe wakers work
+ * from any thread: a foreign wake lands in the remote queue and the next
+ * run drains it.
+ *
+ * Capabilities:
+ *   THREAD_SAFE_WAKERS  the routing waker, as in ref.tpc
+ *   LOCAL_WAKERS        plain-refcount local waker, the driver thread only
+ *   THREAD_PER_CORE     a task stays on its core, and every core is the
+ *                       driver thread
+ *   SPAWN_ON_CORE, SPAWN_LOCAL, LIVE_TASKS  as ref.tpc
+ * Not MULTI_THREAD: every poll runs on the driver thread.
+ */
+#include "ref_adapter.h"
+
+static const wkc__ref_mode mode = {
+	.mode = WK_TPC_MODE_DETERMINISTIC,
+	.policy = WK_TPC_FOREIGN_ROUTE,
+	.default_cores = 1,
+	.max_cores = WK_TPC_MAX_CORES,
+	.seeded_schedule = true,
+};
+
+static wkc_executor *create(const wkc_config *cfg, char *err, size_t errlen)
+{
+	return wkc__ref_create(&mode, cfg, err, errlen);
+}
+
+const wkc_adapter wkc__ref_single_adapter = {
+	.abi_version = WKC_ABI_VERSION,
+	.name = "ref.single",
+	.version = WKC_REF_VERSION,
+	.caps = WKC_CAP_THREAD_SAFE_WAKERS | WKC_CAP_LOCAL_WAKERS | WKC_CAP_THREAD_PER_CORE |
+		WKC_CAP_SPAWN_ON_CORE | WKC_CAP_SPAWN_LOCAL | WKC_CAP_LIVE_TASKS,
+	.create = create,
+	.destroy = wkc__ref_destroy,
+	.spawn = wkc__ref_spawn,
+	.run = wkc__ref_run,
+	.live_tasks = wkc__ref_live_tasks,
+	.core_count = wkc__ref_core_count,
+};
+
+WKC_REF_ENTRY(wkc__ref_single_adapter)

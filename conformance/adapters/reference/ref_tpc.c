@@ -1,0 +1,45 @@
+/*
+ * ref_tpc.c - adapter "ref.tpc": the reference thread-per-core runtime on
+ * OS threads (two cores unless the harness asks otherwise), foreign wakes
+ * of every task routed to the owner core's remote queue (the default
+ * policy), the cheap waker upgraded on clone.
+ *
+ * Capabilities, each honoured by the runtime (spec/runtime.md):
+ *   THREAD_SAFE_WAKERS  cx waker() is the task's routing waker
+ *   LOCAL_WAKERS        cx local_waker() has a plain refcount, owner core only
+ *   MULTI_THREAD        one OS thread per core
+ *   THREAD_PER_CORE     a task never leaves the core it was spawned on
+ *   SPAWN_ON_CORE       spawn takes a core index
+ *   SPAWN_LOCAL         WKC_SPAWN_LOCAL maps to WK_TPC_SPAWN_LOCAL
+ *   LIVE_TASKS          wk_tpc_live_tasks counts every task object not freed
+ */
+#include "ref_adapter.h"
+
+static const wkc__ref_mode mode = {
+	.mode = WK_TPC_MODE_THREADS,
+	.policy = WK_TPC_FOREIGN_ROUTE,
+	.default_cores = 2,
+	.max_cores = WK_TPC_MAX_CORES,
+};
+
+static wkc_executor *create(const wkc_config *cfg, char *err, size_t errlen)
+{
+	return wkc__ref_create(&mode, cfg, err, errlen);
+}
+
+const wkc_adapter wkc__ref_tpc_adapter = {
+	.abi_version = WKC_ABI_VERSION,
+	.name = "ref.tpc",
+	.version = WKC_REF_VERSION,
+	.caps = WKC_CAP_THREAD_SAFE_WAKERS | WKC_CAP_LOCAL_WAKERS | WKC_CAP_MULTI_THREAD |
+		WKC_CAP_THREAD_PER_CORE | WKC_CAP_SPAWN_ON_CORE | WKC_CAP_SPAWN_LOCAL |
+		WKC_CAP_LIVE_TASKS,
+	.create = create,
+	.destroy = wkc__ref_destroy,
+	.spawn = wkc__ref_spawn,
+	.run = wkc__ref_run,
+	.live_tasks = wkc__ref_live_tasks,
+	.core_count = wkc__ref_core_count,
+};
+
+WKC_REF_ENTRY(wkc__ref_tpc_adapter)

@@ -1,0 +1,43 @@
+/*
+ * ref_tpc_abort.c - adapter "ref.tpc_abort": ref.tpc with the other
+ * foreign-wake policy.  A wake of a LOCAL task (WKC_SPAWN_LOCAL) from a
+ * thread other than its core's aborts the process with
+ * "wakerconf: wk_tpc_waker_wake...: foreign wake of local-only task"
+ * instead of being routed: the loud alternative to glommio #194 and
+ * monoio #120, where such a wake silently touched thread-bound state.
+ * Sendable tasks are routed as in ref.tpc.
+ *
+ * Capabilities: those of ref.tpc plus FOREIGN_WAKE_ABORTS, so checks that
+ * wake a local task from another thread expect the abort (and checks that
+ * need such a wake to succeed are skipped).
+ */
+#include "ref_adapter.h"
+
+static const wkc__ref_mode mode = {
+	.mode = WK_TPC_MODE_THREADS,
+	.policy = WK_TPC_FOREIGN_ABORT,
+	.default_cores = 2,
+	.max_cores = WK_TPC_MAX_CORES,
+};
+
+static wkc_executor *create(const wkc_config *cfg, char *err, size_t errlen)
+{
+	return wkc__ref_create(&mode, cfg, err, errlen);
+}
+
+const wkc_adapter wkc__ref_tpc_abort_adapter = {
+	.abi_version = WKC_ABI_VERSION,
+	.name = "ref.tpc_abort",
+	.version = WKC_REF_VERSION,
+	.caps = WKC_CAP_THREAD_SAFE_WAKERS | WKC_CAP_LOCAL_WAKERS | WKC_CAP_MULTI_THREAD |
+		WKC_CAP_THREAD_PER_CORE | WKC_CAP_SPAWN_ON_CORE | WKC_CAP_SPAWN_LOCAL |
+		WKC_CAP_FOREIGN_WAKE_ABORTS | WKC_CAP_LIVE_TASKS,
+	.create = create,
+	.destroy = wkc__ref_destroy,
+	.spawn = wkc__ref_spawn,
+	.run = wkc__ref_run,
+	.live_tasks = wkc__ref_live_tasks,
+	.core_count = wkc__ref_core_count,
+};
+
+WKC_REF_ENTRY(wkc__ref_tpc_abort_adapter)

@@ -1,0 +1,160 @@
+/*
+ * mx.h - "mx", the small multi-threaded executor every known-bad executor
+ * of conformance/mutants is built from.  Internal to conformance/mutants.
+ *
+ * THE CORRECT BASE (built with no MX_BUG_* switch: wkc_mutant_control.so)
+ *   N worker threads (2 unless the harness asks otherwise), one per core.
+ *   A task is pinned to its home worker: only that thread polls it, drops
+ *   its future and touches its owner-only fields.  Each worker has a remote
+ *   queue (mx_queue.c) that any thread pushes to and only the worker takes
+ *   from, and parks on a mutex/condvar when the queue is empty.
+ *
+ *   Task state (mx_task.c): IDLE, SCHEDULED, RUNNING, NOTIFIED (woken while
+ *   running), COMPLETE; every transition an atomic compare-and-swap, so a
+ *   wake during a poll is remembered and a complete task is never queued.
+ *
+ *   References: `refs` (atomic) counts thread-safe wakers, queue entries and
+ *   one "owner side" reference; `local_refs` (plain, home worker only)
+ *   counts the runtime's own reference plus local-waker clones and holds
+ *   the owner side reference while it is non-zero.  The task is freed when
+ *   `refs` reaches zero, wherever that happens.  Each task holds a reference
+ *   on the shared block (queues, counters), so a waker that outlives the
+ *   executor still finds valid memory.
+ *
+ *   Contexts: the task's thread-safe waker and its local waker (both lent
+ *   for the poll); in the MX_LOCAL_ONLY flavour the local waker only, so
+ *   that cx waker() aborts loudly (wkc_mutant_control_local_only.so).
+ *
+ * THE BUGS
+ *   Each mutant is this base compiled with exactly one MX_BUG_<NAME>
+ *   switch; the code under the switch is the bug, written the way the
+ *   executor cited beside it had it.  See conformance/mutants/CMakeLists.txt
+ *   for the table of mutants, the requirement each one breaks and the
+ *   profile that sees it.
+ */
+#ifndef MX_H
+#define MX_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wk/wk.h"
+#include "wkc/adapter.h"
+
+#define MX_MAX_WORKERS 16
+
+typedef struct mx_shared mx_shared;
+typedef struct mx_task mx_task;
+
+/* ---- task ----------------------------------------------------------------- */
+
+enum mx_state {
+	MX_IDLE = 0,      /* pending, not queued */
+	MX_SCHEDULED = 1, /* queued (or about to be) for its home worker */
+	MX_RUNNING = 2,   /* being polled */
+	MX_NOTIFIED = 3,  /* being polled, and woken since the poll began */
+	MX_COMPLETE = 4,  /* returned Ready or cancelled: never polled again */
+};
+
+#ifdef MX_BUG_NONATOMIC_REFCOUNT
+typedef size_t mx_refcount; /* the bug: see mx_task.c, ref_retain */
+#else
+typedef _Atomic size_t mx_refcount;
+#endif
+
+struct mx_task {
+	mx_task *qnext;         /* queue link: written by the pusher, read by the taker */
+	_Atomic uint32_t state; /* enum mx_state */
+	mx_refcount refs;       /* thread-safe references (see the file comment) */
+	size_t local_refs;      /* home worker only */
+	wk_future *future;      /* home worker only after spawn */
+	mx_shared *shared;
+	unsigned home;          /* index of the home worker */
+	bool adopted;           /* home worker only: linked into its task list */
+	mx_task *prev, *next;   /* home worker only: the list of unfinished tasks */
+};
+
+/* ---- queue (mx_queue.c) ------------------------------------------------------ */
+
+typedef struct mx_queue {
+#ifdef MX_BUG_BLOCKING_WAKE
+	mx_task **ring; /* bounded ring, guarded by m */
+	unsigned cap, head, count;
+	bool closed;
+	bool kicked;
+	pthread_cond_t not_full;
+#else
+	_Atomic uintptr_t head; /* Treiber stack of tasks; MXQ_CLOSED when closed */
+	_Atomic int signal;     /* something was pushed since the owner last parked */
+#endif
+	pthread_mutex_t m; /* parking */
+	pthread_cond_t c;
+} mx_queue;
+
+int mxq_init(mx_queue *q);
+void mxq_fini(mx_queue *q);
+/* Any thread.  false when the queue is closed (the task was not queued). */
+bool mxq_push(mx_queue *q, mx_task *t);
+/* Owner.  Everything queued, oldest first (linked by qnext), or NULL. */
+mx_task *mxq_take(mx_queue *q);
+/* Owner.  Sleep until a push since the last park, or *stop. */
+void mxq_park(mx_queue *q, const _Atomic int *stop);
+/* Any thread: wake the owner if it is parked (it re-checks *stop). */
+void mxq_unpark(mx_queue *q);
+/* Any thread: make the owner's current or next park return, as a push
+ * does, without queueing anything. */
+void mxq_kick(mx_queue *q);
+/* Owner, at shutdown.  Later pushes fail.  Returns what was queued. */
+mx_task *mxq_close(mx_queue *q);
+
+/* ---- shared block (mx_exec.c) -------------------------------------------------- */
+
+struct mx_shared {
+	_Atomic size_t refs;  /* the executor + every task */
+	_Atomic long live;    /* task objects allocated and not freed */
+	_Atomic long active;  /* tasks scheduled or running (quiescence) */
+	_Atomic int stop;     /* destroy began */
+	unsigned nworkers;
+	pthread_mutex_t idle_m; /* run() waits here for active == 0 */
+	pthread_cond_t idle_c;
+#ifdef MX_BUG_WILL_WAKE_SHARED
+	_Atomic int poke[MX_MAX_WORKERS]; /* "re-poll your idle tasks" */
+#endif
+	mx_queue queues[MX_MAX_WORKERS];
+	/* Each worker's unfinished tasks; list[i] is worker i's alone. */
+	mx_task *list[MX_MAX_WORKERS];
+};
+
+void mx_shared_retain(mx_shared *s);
+void mx_shared_release(mx_shared *s);
+/* active went down: wake run() when it reached zero. */
+void mx_active_sub(mx_shared *s);
+
+/* The worker running on the calling thread (index) for this shared block,
+ * or -1. */
+int mx_current_worker(const mx_shared *s);
+
+/* ---- task operations (mx_task.c) ---------------------------------------------------- */
+
+/* Every task is pinned to its home worker, so WKC_SPAWN_LOCAL needs nothing more. */
+mx_task *mx_task_new(mx_shared *s, wk_future *f, unsigned home);
+/* Schedule t for a poll if it is idle; remember the wake if it is running. */
+void mx_task_wake(mx_task *t);
+/* Home worker: poll t (it was taken from the queue in state SCHEDULED). */
+void mx_task_run(mx_task *t);
+/* Home worker, at shutdown: drop the future of an unfinished task. */
+void mx_task_cancel(mx_task *t);
+/* Home worker: link a newly arrived task into its worker's list. */
+void mx_task_adopt(mx_task *t);
+/* Drop one queue entry's reference (after the poll, or a failed push). */
+void mx_task_release(mx_task *t);
+
+#ifdef MX_BUG_WILL_WAKE_SHARED
+/* Home worker: a poke arrived; schedule every idle task of the list. */
+void mx_task_poke_all(mx_shared *s, unsigned worker);
+#endif
+
+#endif /* MX_H */

@@ -1,0 +1,491 @@
+/*
+ * mx_task.c - a task's state machine, its references and its two wakers.
+ *
+ * STATE MACHINE (every transition a CAS or exchange on `state`)
+ *
+ *   from        event                    to         queue
+ *   IDLE        wake                     SCHEDULED  pushed (takes a reference)
+ *   SCHEDULED   wake                     -          coalesced
+ *   SCHEDULED   taken by the worker      RUNNING
+ *   RUNNING     wake                     NOTIFIED   - (remembered)
+ *   NOTIFIED    wake                     -          coalesced
+ *   RUNNING     poll -> Pending          IDLE       reference dropped
+ *   NOTIFIED    poll -> Pending          SCHEDULED  pushed again (reference kept)
+ *   RUNNING/    poll -> Ready            COMPLETE   future dropped
+ *     NOTIFIED
+ *   not COMPL.  shutdown                 COMPLETE   future dropped
+ *   COMPLETE    wake                     -          ignored
+ *
+ * ORDERING
+ *   state: acq_rel CAS.  A waker's IDLE -> SCHEDULED and the worker's
+ *     SCHEDULED -> RUNNING form a release/acquire pair (as does the queue),
+ *     so what the waker wrote before the wake is visible to the poll.
+ *   refs: retain relaxed (made from a reference the caller holds); release
+ *     acq_rel (the last one sees every holder's use before the free).  Not
+ *     release + fence: ThreadSanitizer ignores fences.
+ *   local_refs: plain; only the home worker's thread touches it (local
+ *     wakers are owner-thread only by contract).
+ *
+ * BUGS in this file: NONATOMIC_REFCOUNT, CLONE_NO_INC, WAKE_NO_DEC,
+ * WAKE_BY_REF_DEC, WAKE_IN_POLL_LOST, RACY_NOTIFIED, POLL_AFTER_READY,
+ * LOCAL_WRONG_THREAD, WILL_WAKE_SHARED, REENTRANT_SHUTDOWN_DROP,
+ * NOOP_WAKER (see each switch).
+ */
+#include "mx.h"
+
+#include <stdlib.h>
+
+static const wk_raw_waker_vtable ts_vtable;
+static const wk_raw_waker_vtable local_vtable;
+
+/* ---- references ---------------------------------------------------------------- */
+
+static void ref_retain(mx_task *t)
+{
+#ifdef MX_BUG_NONATOMIC_REFCOUNT
+	/* BUG (glommio #194, monoio #120, futures-rs #1654, compio #108): the
+	 * task's count is a plain Rc-style counter, but the waker built on it
+	 * is handed out as thread-safe.  Clones and drops on two threads at
+	 * once lose updates: the task is freed early or never. */
+	t->refs++;
+#else
+	/* relaxed: made from a reference the caller holds. */
+	atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
+#endif
+}
+
+static void task_free(mx_task *t)
+{
+	mx_shared *s = t->shared;
+	free(t);
+	/* relaxed: a counter; live_tasks reads it once the executor is quiet. */
+	atomic_fetch_sub_explicit(&s->live, 1, memory_order_relaxed);
+#ifndef MX_BUG_STATE_FREED
+	mx_shared_release(s);
+#endif
+}
+
+void mx_task_release(mx_task *t)
+{
+#ifdef MX_BUG_NONATOMIC_REFCOUNT
+	if (--t->refs == 0)
+		task_free(t);
+#else
+	/* acq_rel: see ORDERING. */
+	if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) == 1)
+		task_free(t);
+#endif
+}
+
+/* Home worker only. */
+static void local_retain(mx_task *t)
+{
+	t->local_refs++;
+}
+
+static void local_release(mx_task *t)
+{
+	if (--t->local_refs == 0)
+		mx_task_release(t); /* the owner side reference */
+}
+
+mx_task *mx_task_new(mx_shared *s, wk_future *f, unsigned home)
+{
+	mx_task *t = calloc(1, sizeof *t);
+	if (t == NULL)
+		return NULL;
+	atomic_init(&t->state, MX_SCHEDULED); /* the spawn is its first wake */
+#ifdef MX_BUG_NONATOMIC_REFCOUNT
+	t->refs = 2;
+#else
+	atomic_init(&t->refs, 2); /* owner side + the spawn's queue entry */
+#endif
+	t->local_refs = 1; /* the runtime's reference */
+	t->future = f;
+	t->shared = s;
+	t->home = home;
+#ifndef MX_BUG_STATE_FREED
+	mx_shared_retain(s);
+#else
+	/* BUG (async-executor #163): "the executor outlives its tasks", so a
+	 * task keeps a plain pointer to the shared state.  A waker kept past
+	 * destroy then frees its task into freed state (task_free). */
+#endif
+	/* relaxed: a counter (see task_free). */
+	atomic_fetch_add_explicit(&s->live, 1, memory_order_relaxed);
+	return t;
+}
+
+/* ---- scheduling ------------------------------------------------------------------- */
+
+/* Push t (state already SCHEDULED, reference already taken) to worker w. */
+static void push_to(mx_task *t, unsigned w)
+{
+	if (!mxq_push(&t->shared->queues[w], t)) {
+		/* Closed: the executor is shutting down and cancels the task
+		 * itself; this wake has nothing left to do.  The counter
+		 * first: the release may free the task and, after destroy,
+		 * the shared block with it. */
+		mx_active_sub(t->shared);
+		mx_task_release(t);
+	}
+}
+
+static unsigned wake_target(mx_task *t)
+{
+#ifdef MX_BUG_LOCAL_WRONG_THREAD
+	/* BUG (monoio #120): the wake schedules the task on "the current
+	 * thread's" executor when it is called on a worker, which is where a
+	 * waker moved to another thread ends up: the task, local or not, is
+	 * then polled by a worker that does not own it. */
+	int cur = mx_current_worker(t->shared);
+	if (cur >= 0)
+		return (unsigned)cur;
+#endif
+	return t->home;
+}
+
+#ifdef MX_BUG_REENTRANT_SHUTDOWN_DROP
+/*
+ * BUG (tokio #1972): once shutdown began, a wake does not queue its target:
+ * it cancels it on the spot, so the target's future is dropped inside the
+ * wake - nested in whatever called wake (another future's drop, a poll),
+ * on whatever thread called it.  A drop that takes a lock its caller holds
+ * deadlocks; a thread-bound future is dropped on a foreign thread.
+ */
+static bool cancel_inline_during_shutdown(mx_task *t)
+{
+	uint32_t idle = MX_IDLE;
+	/* relaxed: a hint; the CAS below decides. */
+	if (!atomic_load_explicit(&t->shared->stop, memory_order_relaxed))
+		return false;
+	/* acq_rel: wins the task against its worker's own cancel. */
+	if (!atomic_compare_exchange_strong_explicit(&t->state, &idle, MX_COMPLETE,
+						     memory_order_acq_rel, memory_order_acquire))
+		return false;
+	wk_future_drop(t->future);
+	return true;
+}
+#endif
+
+void mx_task_wake(mx_task *t)
+{
+	/* acquire: pairs with the worker's transitions. */
+	uint32_t s = atomic_load_explicit(&t->state, memory_order_acquire);
+#ifdef MX_BUG_REENTRANT_SHUTDOWN_DROP
+	if (cancel_inline_during_shutdown(t))
+		return;
+#endif
+	for (;;) {
+		switch (s) {
+		case MX_IDLE:
+			/* acq_rel: see ORDERING. */
+			if (atomic_compare_exchange_weak_explicit(&t->state, &s, MX_SCHEDULED,
+								  memory_order_acq_rel,
+								  memory_order_acquire)) {
+				ref_retain(t); /* the queue entry's */
+				/* relaxed: a counter; run() reads it under idle_m. */
+				atomic_fetch_add_explicit(&t->shared->active, 1,
+							  memory_order_relaxed);
+				push_to(t, wake_target(t));
+				return;
+			}
+			break;
+		case MX_RUNNING:
+#ifdef MX_BUG_RACY_NOTIFIED
+			/* BUG (compio #948): the notified mark is written with
+			 * a plain store after the state was read, not with a
+			 * CAS on the value read.  If the poll ends between the
+			 * read and the store, the worker has already moved the
+			 * task to IDLE, the store turns it into NOTIFIED with
+			 * nobody left to act on it, and this wake - and every
+			 * later one, which sees NOTIFIED and coalesces - is
+			 * lost. */
+			atomic_store_explicit(&t->state, MX_NOTIFIED, memory_order_release);
+			return;
+#endif
+#ifdef MX_BUG_WAKE_IN_POLL_LOST
+			/* BUG (tokio #6999): "the task is running, it will
+			 * see whatever woke it" - so a wake that arrives
+			 * after the future checked its condition, but before
+			 * the poll returned Pending, is dropped. */
+			return;
+#else
+			/* acq_rel: the worker's end-of-poll CAS sees it. */
+			if (atomic_compare_exchange_weak_explicit(&t->state, &s, MX_NOTIFIED,
+								  memory_order_acq_rel,
+								  memory_order_acquire))
+				return;
+			break;
+#endif
+		default:
+			return; /* SCHEDULED, NOTIFIED: coalesced; COMPLETE: ignored */
+		}
+	}
+}
+
+/* ---- wakers ---------------------------------------------------------------------- */
+
+#ifndef MX_BUG_WILL_WAKE_SHARED
+
+static wk_raw_waker ts_clone(const void *data)
+{
+	mx_task *t = (mx_task *)data;
+	wk_raw_waker raw;
+#ifdef MX_BUG_CLONE_NO_INC
+	/* BUG (rust #52629 was the mirror image, an extra release on clone):
+	 * the clone hands out a second waker for the same reference. */
+	(void)t;
+#else
+	ref_retain(t);
+#endif
+	raw.data = data;
+	raw.vtable = &ts_vtable;
+	return raw;
+}
+
+static void ts_wake(const void *data)
+{
+	mx_task *t = (mx_task *)data;
+	mx_task_wake(t);
+#ifdef MX_BUG_WAKE_NO_DEC
+	/* BUG: wake by value is written as wake_by_ref, forgetting that it
+	 * consumes the waker: every such wake leaks the task. */
+#else
+	mx_task_release(t);
+#endif
+}
+
+static void ts_wake_by_ref(const void *data)
+{
+	mx_task *t = (mx_task *)data;
+	mx_task_wake(t);
+#ifdef MX_BUG_WAKE_BY_REF_DEC
+	/* BUG: wake_by_ref is written as wake, releasing a reference the
+	 * caller still owns: the task is freed under its wakers. */
+	mx_task_release(t);
+#endif
+}
+
+static void ts_drop(const void *data)
+{
+	mx_task_release((mx_task *)data);
+}
+
+#else /* MX_BUG_WILL_WAKE_SHARED */
+
+/*
+ * BUG (will_wake true across tasks): the minimal-executor design with one
+ * waker for the whole executor: its data is the shared block, and waking it
+ * makes every worker re-poll all of its idle tasks.  No wake is lost (the
+ * right task is among those polled), but every task's waker compares equal
+ * to every other's, so will_wake(a, b) is true for different tasks, and a
+ * future that keeps "the" waker when will_wake says so keeps another
+ * task's.
+ */
+static void poke(mx_shared *s)
+{
+	unsigned w;
+	for (w = 0; w < s->nworkers; w++) {
+		/* relaxed: a counter, raised before the poke can be handled
+		 * (the worker takes it back once it did), so run() never
+		 * reads 0 with a poke outstanding. */
+		atomic_fetch_add_explicit(&s->active, 1, memory_order_relaxed);
+		/* acq_rel: the worker's clearing exchange sees this wake's writes. */
+		if (atomic_exchange_explicit(&s->poke[w], 1, memory_order_acq_rel) == 0)
+			mxq_kick(&s->queues[w]);
+		else
+			mx_active_sub(s); /* already poked: coalesced */
+	}
+}
+
+static wk_raw_waker ts_clone(const void *data)
+{
+	wk_raw_waker raw;
+	mx_shared_retain((mx_shared *)data);
+	raw.data = data;
+	raw.vtable = &ts_vtable;
+	return raw;
+}
+
+static void ts_wake(const void *data)
+{
+	poke((mx_shared *)data);
+	mx_shared_release((mx_shared *)data);
+}
+
+static void ts_wake_by_ref(const void *data)
+{
+	poke((mx_shared *)data);
+}
+
+static void ts_drop(const void *data)
+{
+	mx_shared_release((mx_shared *)data);
+}
+
+void mx_task_poke_all(mx_shared *s, unsigned worker)
+{
+	mx_task *t;
+	/* acq_rel: pairs with poke(). */
+	if (atomic_exchange_explicit(&s->poke[worker], 0, memory_order_acq_rel) == 0)
+		return;
+	for (t = s->list[worker]; t != NULL; t = t->next)
+		mx_task_wake(t);
+	mx_active_sub(s);
+}
+
+#endif /* MX_BUG_WILL_WAKE_SHARED */
+
+static const wk_raw_waker_vtable ts_vtable = {ts_clone, ts_wake, ts_wake_by_ref, ts_drop};
+
+/* The local waker: plain count, home worker only (by the LocalWaker
+ * contract; a checked build of the API enforces it at the call). */
+static wk_raw_waker local_clone(const void *data)
+{
+	wk_raw_waker raw;
+	local_retain((mx_task *)data);
+	raw.data = data;
+	raw.vtable = &local_vtable;
+	return raw;
+}
+
+static void local_wake(const void *data)
+{
+	mx_task_wake((mx_task *)data);
+	local_release((mx_task *)data);
+}
+
+static void local_wake_by_ref(const void *data)
+{
+	mx_task_wake((mx_task *)data);
+}
+
+static void local_drop(const void *data)
+{
+	local_release((mx_task *)data);
+}
+
+static const wk_raw_waker_vtable local_vtable = {local_clone, local_wake, local_wake_by_ref,
+						 local_drop};
+
+/* ---- the worker's side --------------------------------------------------------------- */
+
+void mx_task_adopt(mx_task *t)
+{
+	mx_task **head = &t->shared->list[t->home];
+	t->adopted = true;
+	t->prev = NULL;
+	t->next = *head;
+	if (*head != NULL)
+		(*head)->prev = t;
+	*head = t;
+}
+
+static void unlink_task(mx_task *t)
+{
+	mx_task **head = &t->shared->list[t->home];
+	if (t->prev != NULL)
+		t->prev->next = t->next;
+	else
+		*head = t->next;
+	if (t->next != NULL)
+		t->next->prev = t->prev;
+	t->prev = t->next = NULL;
+}
+
+static wk_poll poll_once(mx_task *t)
+{
+	void *out = NULL;
+#ifdef MX_BUG_WILL_WAKE_SHARED
+	wk_waker waker = wk_waker_new(t->shared, &ts_vtable); /* lent */
+#else
+	wk_waker waker = wk_waker_new(t, &ts_vtable); /* lent: owns nothing */
+#endif
+	wk_local_waker local = wk_local_waker_new(t, &local_vtable); /* lent */
+	wk_context_builder b;
+	wk_context cx;
+#if defined(MX_LOCAL_ONLY) && defined(MX_BUG_NOOP_WAKER)
+	/* BUG: this executor has no thread-safe waker, and the context it
+	 * hands out pretends otherwise with the noop waker - the stand-in
+	 * people reach for because Context::from_waker wants one.  cx
+	 * waker() then "works", and every wake through it is silently lost,
+	 * instead of failing loudly where it is asked for. */
+	b = wk_context_builder_from_waker(wk_waker_noop());
+	wk_context_builder_local_waker(&b, &local);
+	(void)waker;
+#elif defined(MX_LOCAL_ONLY)
+	b = wk_context_builder_from_local_waker(&local);
+	(void)waker;
+#else
+	b = wk_context_builder_from_waker(&waker);
+	wk_context_builder_local_waker(&b, &local);
+#endif
+	cx = wk_context_builder_build(&b);
+	return wk_future_poll(t->future, &cx, &out);
+}
+
+void mx_task_run(mx_task *t)
+{
+	uint32_t s = MX_SCHEDULED;
+	wk_poll r;
+	/* acq_rel: pairs with the waker's IDLE -> SCHEDULED (ORDERING). */
+	if (!atomic_compare_exchange_strong_explicit(&t->state, &s, MX_RUNNING,
+						     memory_order_acq_rel, memory_order_acquire)) {
+		/* Cancelled while queued (only a buggy inline cancel does
+		 * that): drop the queue entry. */
+		mx_shared *sh = t->shared;
+		mx_task_release(t);
+		mx_active_sub(sh);
+		return;
+	}
+	r = poll_once(t);
+#ifdef MX_BUG_POLL_AFTER_READY
+	/* BUG (compio #856, shuttle #12): "woken while it ran: run it again"
+	 * is decided before the poll's result is looked at, so a task that
+	 * woke itself (or was woken) during its last poll is polled again
+	 * after it returned Ready. */
+	/* acquire: a snapshot of the state. */
+	if (atomic_load_explicit(&t->state, memory_order_acquire) == MX_NOTIFIED) {
+		atomic_store_explicit(&t->state, MX_SCHEDULED, memory_order_release);
+		push_to(t, t->home);
+		return;
+	}
+#endif
+	if (r == WK_READY) {
+		mx_shared *sh = t->shared;
+		/* release: a later waker that sees COMPLETE does nothing. */
+		atomic_store_explicit(&t->state, MX_COMPLETE, memory_order_release);
+		wk_future_drop(t->future);
+		unlink_task(t);
+		local_release(t);   /* the runtime's reference */
+		mx_task_release(t); /* the queue entry's: may free t */
+		/* Last: run() that returns idle must find the task already
+		 * freed (when nothing else holds it), or live_tasks lies. */
+		mx_active_sub(sh);
+		return;
+	}
+	s = MX_RUNNING;
+	/* acq_rel: publishes the poll to the next waker, or reads the
+	 * NOTIFIED a waker wrote during the poll. */
+	if (atomic_compare_exchange_strong_explicit(&t->state, &s, MX_IDLE, memory_order_acq_rel,
+						    memory_order_acquire)) {
+		mx_shared *sh = t->shared;
+		mx_task_release(t); /* the queue entry's (the owner side keeps t) */
+		mx_active_sub(sh);
+		return;
+	}
+	/* NOTIFIED: go round again, keeping the queue entry's reference. */
+	atomic_store_explicit(&t->state, MX_SCHEDULED, memory_order_release);
+	push_to(t, t->home);
+}
+
+void mx_task_cancel(mx_task *t)
+{
+	/* acq_rel: exactly one of this and a completing poll (or a buggy
+	 * inline cancel) drops the future. */
+	if (atomic_exchange_explicit(&t->state, MX_COMPLETE, memory_order_acq_rel) != MX_COMPLETE)
+		wk_future_drop(t->future);
+	unlink_task(t);
+	local_release(t); /* the runtime's reference */
+}
