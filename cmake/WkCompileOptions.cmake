@@ -20,5 +20,7 @@ if(_wk_san)
   add_compile_options(${_wk_san})
   add_link_options(${_wk_san})
 endif()
+# Consumers of a sanitizer build (tests/package) must compile and link with the same flags.
+set(WK_SANITIZE_FLAGS ${_wk_san})
 
 find_package(Threads REQUIRED)
