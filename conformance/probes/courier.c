@@ -1,0 +1,221 @@
+/*
+ * courier.c - threads that wake a probe's waker from somewhere else.
+ *
+ * A probe hands a courier a clone of its thread-safe waker with an action
+ * (wake, wake by ref then drop, clone and wake, drop, deliver a payload)
+ * and a trigger (now, once the posting poll returned, a delay after that).
+ * "Now" while the poll waits at WKC_OP_AWAIT_HANDOFFS is the barrier case:
+ * the wake lands while the poll is running.
+ *
+ * Each courier has a mailbox guarded by a mutex.  The mutex orders the
+ * posting poll before the courier's work (the courier must see the waker
+ * value it was given), which is the only direction of synchronisation a
+ * courier creates: it reports completion through relaxed counters, so a
+ * poll that follows a courier's wake is ordered after it only by the
+ * executor (WK-EXEC-014).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "probe_internal.h"
+
+/* How long a trigger may wait for the posting poll to return before the
+ * courier acts anyway (scaled by the set's wait factor). */
+#define TRIGGER_WAIT_MS 2000.0
+
+/* POLL_END: spin (no yield: the moment matters) until the posting poll
+ * announces its end, for a bounded time, then back off. */
+static void wait_poll_end(wkc__courier *c, const wkc__job *j)
+{
+	double deadline = wkc__p_now_ms() + TRIGGER_WAIT_MS * c->set->wait_factor;
+	uint32_t want = j->after_polls + 1;
+	/* relaxed: only the value matters (see the file comment). */
+	for (unsigned long n = 0;; n++) {
+		if (atomic_load_explicit(&j->task->ending, memory_order_relaxed) >= want ||
+		    atomic_load_explicit(&j->task->drops, memory_order_relaxed) != 0)
+			return;
+		if ((n & 1023) == 1023) {
+			if (wkc__p_now_ms() > deadline)
+				return;
+			if (n > (1ul << 16))
+				wkc__p_backoff((unsigned)(n >> 16));
+		}
+	}
+}
+
+static void wait_trigger(wkc__courier *c, const wkc__job *j)
+{
+	double deadline;
+	unsigned round = 0;
+	if (j->trigger == WKC_TRIG_NOW)
+		return;
+	if (j->trigger == WKC_TRIG_POLL_END) {
+		wait_poll_end(c, j);
+		return;
+	}
+	deadline = wkc__p_now_ms() + TRIGGER_WAIT_MS * c->set->wait_factor;
+	/* relaxed: only the counter's value matters (see the file comment). */
+	while (atomic_load_explicit(&j->task->polls_ended, memory_order_relaxed) <= j->after_polls &&
+	       atomic_load_explicit(&j->task->drops, memory_order_relaxed) == 0 &&
+	       wkc__p_now_ms() < deadline)
+		wkc__p_backoff(round++);
+	if (j->trigger == WKC_TRIG_DELAY && j->delay_us > 0) {
+		struct timespec d = {(time_t)(j->delay_us / 1000000u),
+				     (long)(j->delay_us % 1000000u) * 1000L};
+		nanosleep(&d, NULL);
+	}
+}
+
+/*
+ * Payload k is written only once the probe read payload k-1 and its poll
+ * has returned: the task is then idle and this courier is its only waker,
+ * so the wake below is not coalesced with another one and every correct
+ * executor makes it a release that the next poll acquires (a wake that
+ * finds the task already scheduled typically writes nothing, tokio's
+ * included, and orders nothing: such a wake cannot be held to WK-EXEC-014).
+ */
+static void deliver_payloads(wkc__job *j)
+{
+	wkc_probe *t = j->task;
+	uint32_t rounds = j->delay_us ? j->delay_us : 1;
+	for (uint32_t k = 0; k < rounds; k++) {
+		double deadline = wkc__p_now_ms() + TRIGGER_WAIT_MS * t->set->wait_factor;
+		unsigned round = 0;
+		for (;;) {
+			/* acquire: pairs with the poll's release after its read;
+			 * the counters are relaxed values (see the file comment). */
+			bool read = atomic_load_explicit(&t->consumed, memory_order_acquire) >= k;
+			uint32_t ended = atomic_load_explicit(&t->polls_ended, memory_order_relaxed);
+			uint32_t begun = atomic_load_explicit(&t->polls, memory_order_relaxed);
+			if (read && ended == begun && ended > j->after_polls)
+				break;
+			if (wkc__p_now_ms() > deadline ||
+			    atomic_load_explicit(&t->drops, memory_order_relaxed) != 0)
+				goto out;
+			wkc__p_backoff(round++);
+		}
+		/* Plain store: only the executor's wake-to-poll ordering may
+		 * make it visible to the poll that reads it. */
+		t->payload = wkc__p_payload_value(t, k);
+		/* relaxed: see probe_internal.h (sent). */
+		atomic_store_explicit(&t->sent, k + 1, memory_order_relaxed);
+		wkc_held_wake_by_ref(&j->h, WKC_EVF_FOREIGN);
+	}
+out:
+	wkc_held_drop(&j->h, WKC_EVF_FOREIGN);
+}
+
+static void carry_out(wkc__job *j)
+{
+	wkc_held c;
+	switch (j->action) {
+	case WKC_CA_WAKE:
+		wkc_held_wake(&j->h, WKC_EVF_FOREIGN);
+		break;
+	case WKC_CA_BY_REF_DROP:
+		wkc_held_wake_by_ref(&j->h, WKC_EVF_FOREIGN);
+		wkc_held_drop(&j->h, WKC_EVF_FOREIGN);
+		break;
+	case WKC_CA_CLONE_WAKE:
+		c = wkc_held_clone(&j->h, WKC_EVF_FOREIGN);
+		wkc_held_wake(&c, WKC_EVF_FOREIGN);
+		wkc_held_drop(&j->h, WKC_EVF_FOREIGN);
+		break;
+	case WKC_CA_DROP:
+		wkc_held_drop(&j->h, WKC_EVF_FOREIGN);
+		break;
+	case WKC_CA_PAYLOAD:
+		deliver_payloads(j);
+		break;
+	default:
+		wkc__probe_bug("unknown courier action %u", (unsigned)j->action);
+	}
+}
+
+static void *courier_main(void *arg)
+{
+	wkc__courier *c = arg;
+	for (;;) {
+		wkc__job *j;
+		pthread_mutex_lock(&c->mu);
+		while (c->head == NULL && !c->stop)
+			pthread_cond_wait(&c->cv, &c->mu);
+		j = c->head;
+		if (j != NULL) {
+			c->head = j->next;
+			if (c->head == NULL)
+				c->tail = NULL;
+		}
+		pthread_mutex_unlock(&c->mu);
+		if (j == NULL)
+			return NULL; /* stop, and the mailbox is empty */
+		/* relaxed: a counter the poster waits on (WKC_OP_AWAIT_TAKEN). */
+		atomic_fetch_add_explicit(&j->task->taken, 1, memory_order_relaxed);
+		wait_trigger(c, j);
+		carry_out(j);
+		/* relaxed: counters, see the file comment. */
+		atomic_fetch_add_explicit(&j->task->done, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&c->set->jobs_done, 1, memory_order_relaxed);
+		free(j);
+	}
+}
+
+int wkc__couriers_start(wkc_probe_set *s, unsigned n)
+{
+	if (n > WKC__MAX_COURIERS)
+		n = WKC__MAX_COURIERS;
+	for (unsigned i = 0; i < n; i++) {
+		wkc__courier *c = &s->couriers[i];
+		c->set = s;
+		pthread_mutex_init(&c->mu, NULL);
+		pthread_cond_init(&c->cv, NULL);
+		if (pthread_create(&c->thread, NULL, courier_main, c) != 0) {
+			pthread_cond_destroy(&c->cv);
+			pthread_mutex_destroy(&c->mu);
+			return -1;
+		}
+		c->started = true;
+		s->ncouriers = i + 1;
+	}
+	return 0;
+}
+
+void wkc__couriers_stop(wkc_probe_set *s)
+{
+	for (unsigned i = 0; i < s->ncouriers; i++) {
+		wkc__courier *c = &s->couriers[i];
+		if (!c->started)
+			continue;
+		pthread_mutex_lock(&c->mu);
+		c->stop = true;
+		pthread_cond_signal(&c->cv);
+		pthread_mutex_unlock(&c->mu);
+		pthread_join(c->thread, NULL);
+		pthread_cond_destroy(&c->cv);
+		pthread_mutex_destroy(&c->mu);
+		c->started = false;
+	}
+	s->ncouriers = 0;
+}
+
+void wkc__courier_post(wkc_probe_set *s, unsigned courier, wkc__job *job)
+{
+	wkc__courier *c;
+	if (s->ncouriers == 0)
+		wkc__probe_bug("handoff in a set without couriers");
+	c = &s->couriers[courier % s->ncouriers];
+	job->next = NULL;
+	/* relaxed: counters, see the file comment. */
+	atomic_fetch_add_explicit(&job->task->posted, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->jobs_posted, 1, memory_order_relaxed);
+	pthread_mutex_lock(&c->mu);
+	if (c->tail != NULL)
+		c->tail->next = job;
+	else
+		c->head = job;
+	c->tail = job;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+}

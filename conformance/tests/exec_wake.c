@@ -1,0 +1,451 @@
+/*
+ * exec_wake.c - spec/executor.md section 1: polls and wakes.
+ *
+ * A spawned task is polled; a wake after Pending (on the polling thread or
+ * from another one, by reference, by value, through a clone, through the
+ * local waker) is followed by a poll; a wake during the poll is not lost;
+ * several wakes give at least one poll; wakers from earlier polls still
+ * work.  The lost-wakeup oracle judges each check: a task whose completion
+ * needs the poll that the wake owes stays pending if the wake is lost.
+ */
+#include <stdatomic.h>
+#include <stdio.h>
+
+#include "checks.h"
+
+/* @proves WK-EXEC-001 */
+void wkc_chk_poll_first(wkc_ctx *cx)
+{
+	static const wkc_probe_spec ready_at_once = {.ready_phase = 1};
+	wkc_scene *s = wkc_scene_begin(cx, &(wkc_scene_opts){.ids = WKC_IDS(poll_first)});
+	for (int i = 0; i < 8; i++) {
+		wkc_probe *p = wkc_scene_probe(s, &ready_at_once);
+		if (wkc_scene_spawn(s, p, WKC_ANY_CORE, 0) != 0) {
+			if (i == 0)
+				wkc_scene_fail(s, "WK-EXEC-001",
+					       "spawn refused the first task of a fresh executor");
+			break;
+		}
+	}
+	wkc_scene_settle(s);
+	wkc_scene_finish(s);
+}
+
+/* ---- after Pending, woken by the driver ------------------------------------------------ */
+
+enum { ROUNDS = 4 };
+
+/*
+ * One task exports a waker in its first poll and returns Pending four
+ * times; between polls the driver wakes it through the export: by
+ * reference, through a clone woken by value, through a clone woken by
+ * reference, and finally through the clone it kept since round 1.  On
+ * executors that poll on the driver's thread these are same-thread wakes
+ * (WK-EXEC-002), elsewhere foreign ones (WK-EXEC-003).
+ */
+static void after_pending(wkc_ctx *cx, bool local)
+{
+	static const wkc_step cx_steps[] = {S(1, 0, WKC_OP_EXPORT, WKC_SRC_CX)};
+	static const wkc_step local_steps[] = {S(1, 0, WKC_OP_EXPORT, WKC_SRC_CX_LOCAL)};
+	static const wkc_probe_spec cx_spec = SPEC(ROUNDS + 1, cx_steps);
+	static const wkc_probe_spec local_spec = SPEC(ROUNDS + 1, local_steps);
+	wkc_scene *s = wkc_scene_begin(cx, &(wkc_scene_opts){.ids = WKC_IDS(wake_after_pending)});
+	wkc_probe *p = wkc_scene_probe(s, local ? &local_spec : &cx_spec);
+	const wkc_held *e;
+	wkc_held kept = {0};
+	int core = WKC_ANY_CORE;
+	uint32_t flags = 0;
+	bool same;
+
+	if (local)
+		(void)wkc_scene_local_spawn(s, &core, &flags);
+	wkc_scene_spawn_or_skip(s, p, core, flags);
+	if (!wkc_scene_wait_polled(s, p, 1) || (e = wkc_probe_export(p)) == NULL) {
+		/* Never polled, or no export: the oracles say why. */
+		wkc_scene_settle(s);
+		wkc_scene_finish(s);
+		return;
+	}
+	same = wkc_probe_poll_thread(p) == s->driver;
+	if (local && !same) {
+		wkc_scene_finish(s);
+		return; /* the driver may not touch a local waker of another thread */
+	}
+	if (!same && !HAS(s, WKC_CAP_THREAD_SAFE_WAKERS)) {
+		wkc_scene_finish(s);
+		return;
+	}
+	s->o.id_for[WKC_OR_LOST_WAKEUP] = same ? "WK-EXEC-002" : "WK-EXEC-003";
+	for (uint32_t r = 1; r <= ROUNDS; r++) {
+		wkc_held c;
+		if (!wkc_scene_wait_polled(s, p, r))
+			break;
+		switch (r) {
+		case 1:
+			kept = wkc_held_clone(e, 0);
+			wkc_held_wake_by_ref(e, 0);
+			break;
+		case 2:
+			c = wkc_held_clone(e, 0);
+			wkc_held_wake(&c, 0);
+			break;
+		case 3:
+			c = wkc_held_clone(e, 0);
+			wkc_held_wake_by_ref(&c, 0);
+			wkc_held_drop(&c, 0);
+			break;
+		default:
+			wkc_held_wake(&kept, 0);
+			break;
+		}
+	}
+	wkc_held_drop(&kept, 0); /* still held if a round never came */
+	wkc_scene_settle(s);
+	wkc_scene_judge(s);
+	if (!local)
+		wkc_scene_drop_exports(s);
+	wkc_scene_finish(s);
+}
+
+/* @proves WK-EXEC-002 WK-EXEC-003 */
+void wkc_chk_wake_after_pending(wkc_ctx *cx)
+{
+	const wkc_adapter *a = wkc_adapter_of(cx);
+	bool ran = false;
+	if (!(a->caps & WKC_CAP_LOCAL_ONLY)) {
+		after_pending(cx, false);
+		ran = true;
+	}
+	if (a->caps & WKC_CAP_SPAWN_LOCAL) {
+		after_pending(cx, true);
+		ran = true;
+	}
+	if (!ran)
+		wkc_skip(cx, "local-only executor without WKC_CAP_SPAWN_LOCAL: no waker the driver may use");
+}
+
+/* ---- after Pending, woken by another task on the same thread ---------------------------- */
+
+/*
+ * Pairs of tasks on one thread: A exports a waker and returns Pending; B,
+ * polled after A's poll returned, wakes A through it (by reference, by
+ * value through a clone, through a clone woken by reference; through A's
+ * local waker when local tasks exist).  A needs that wake to complete.
+ */
+/* @proves WK-EXEC-002 */
+void wkc_chk_wake_same_thread(wkc_ctx *cx)
+{
+	static const wkc_step export_cx[] = {S(1, 0, WKC_OP_EXPORT, WKC_SRC_CX)};
+	static const wkc_step export_local[] = {S(1, 0, WKC_OP_EXPORT, WKC_SRC_CX_LOCAL)};
+	static const wkc_probe_spec a_cx = SPEC(2, export_cx);
+	static const wkc_probe_spec a_local = SPEC(2, export_local);
+	/* B's steps name the index of its A: built per pair below (they
+	 * live until wkc_scene_finish, inside this function). */
+	wkc_step b_steps[5][1];
+	wkc_probe_spec b_specs[5];
+	bool is_local_pair[5];
+	static const uint8_t b_ops[5] = {WKC_OP_WAKE_BY_REF, WKC_OP_WAKE, WKC_OP_CLONE_BY_REF,
+					 WKC_OP_WAKE_BY_REF, WKC_OP_WAKE};
+	wkc_scene *s = wkc_scene_begin(cx, &(wkc_scene_opts){.ids = WKC_IDS(wake_same_thread)});
+	wkc_probe *as[5], *bs[5];
+	unsigned npairs = 0;
+	int core, lcore;
+	uint32_t flags, lflags;
+	bool pinned = wkc_scene_pinned_spawn(s, &core, &flags);
+	bool local = wkc_scene_local_spawn(s, &lcore, &lflags);
+
+	if (!pinned)
+		wkc_skip(cx, "tasks may run on different threads and none can be pinned");
+	for (unsigned k = 0; k < 5; k++) {
+		bool is_local = k >= 3;
+		if (!is_local && HAS(s, WKC_CAP_LOCAL_ONLY))
+			continue;
+		if (is_local && !local)
+			continue;
+		b_steps[k][0] = (wkc_step)PEER(1, 0, b_ops[k], (uint16_t)(2 * npairs));
+		b_specs[k] = (wkc_probe_spec)SPEC(1, b_steps[k]);
+		is_local_pair[npairs] = is_local;
+		as[npairs] = wkc_scene_probe(s, is_local ? &a_local : &a_cx);
+		bs[npairs] = wkc_scene_probe(s, &b_specs[k]);
+		npairs++;
+	}
+	if (npairs == 0)
+		wkc_skip(cx, "no waker kind usable between tasks here");
+	for (unsigned i = 0; i < npairs; i++) {
+		bool is_local = is_local_pair[i];
+		wkc_scene_spawn_or_skip(s, as[i], is_local ? lcore : core, is_local ? lflags : flags);
+		wkc_scene_spawn_or_skip(s, bs[i], is_local ? lcore : core, is_local ? lflags : flags);
+	}
+	wkc_scene_settle(s);
+	for (unsigned i = 0; i < npairs; i++)
+		if (wkc_probe_poll_thread(as[i]) != wkc_probe_poll_thread(bs[i]))
+			wkc_note(cx, "pair %u ran on threads %u and %u: its wake was not a same-thread one", i,
+				 (unsigned)wkc_probe_poll_thread(as[i]), (unsigned)wkc_probe_poll_thread(bs[i]));
+	wkc_scene_judge(s);
+	wkc_scene_drop_exports(s);
+	wkc_scene_finish(s);
+}
+
+/* ---- from another thread ------------------------------------------------------------------- */
+
+enum { FOREIGN_ROUNDS = 8, DELAY_ROUNDS = 4, DELAY_US = 1000 };
+
+/*
+ * Each poll hands a clone of the context's waker to a courier thread that
+ * wakes it once the poll has returned (at once, or after a delay long
+ * enough for the executor to go idle and park): by value, by reference
+ * then drop, or through a clone of the clone.
+ */
+/* @proves WK-EXEC-003 */
+void wkc_chk_wake_foreign(wkc_ctx *cx)
+{
+#define FOREIGN(act, trig, c, us, rounds)                                         \
+	{.ready_phase = (rounds) + 1,                                              \
+	 .steps = (const wkc_step[]){HAND(1, (rounds), WKC_SRC_CX, act, trig, c, us)}, \
+	 .nsteps = 1}
+	/* Automatic: the compound literals live as long as the probes. */
+	const wkc_probe_spec specs[] = {
+		FOREIGN(WKC_CA_WAKE, WKC_TRIG_AFTER_POLL, 0, 0, FOREIGN_ROUNDS),
+		FOREIGN(WKC_CA_BY_REF_DROP, WKC_TRIG_AFTER_POLL, 1, 0, FOREIGN_ROUNDS),
+		FOREIGN(WKC_CA_CLONE_WAKE, WKC_TRIG_AFTER_POLL, 0, 0, FOREIGN_ROUNDS),
+		FOREIGN(WKC_CA_WAKE, WKC_TRIG_DELAY, 1, DELAY_US, DELAY_ROUNDS),
+		FOREIGN(WKC_CA_BY_REF_DROP, WKC_TRIG_DELAY, 0, DELAY_US, DELAY_ROUNDS),
+		FOREIGN(WKC_CA_CLONE_WAKE, WKC_TRIG_DELAY, 1, DELAY_US, DELAY_ROUNDS),
+	};
+#undef FOREIGN
+	wkc_scene *s = wkc_scene_begin(cx, &(wkc_scene_opts){.ids = WKC_IDS(wake_foreign),
+							     .lost_id = "WK-EXEC-003",
+							     .couriers = 2});
+	wkc_probe *ps[NSTEPS(specs)];
+	for (size_t i = 0; i < NSTEPS(specs); i++)
+		ps[i] = wkc_scene_probe(s, &specs[i]);
+	wkc_scene_spawn_each(s, ps, NSTEPS(specs), WKC_ANY_CORE, 0);
+	wkc_scene_settle(s);
+	wkc_scene_finish(s);
+}
+
+/* ---- during the poll ---------------------------------------------------------------------- */
+
+enum { DURING_ROUNDS = 10, BARRIER_ROUNDS = 15 };
+
+/* Each poll wakes its own task before returning Pending: by reference, by
+ * value through a clone, through a clone woken by reference, through the
+ * local waker by reference and by value. */
+/* @proves WK-EXEC-004 */
+void wkc_chk_wake_during_poll(wkc_ctx *cx)
+{
+#define DURING(op, src) \
+	{.ready_phase = DURING_ROUNDS + 1, .steps = (const wkc_step[]){S(1, DURING_ROUNDS, op, src)}, .nsteps = 1}
+	const wkc_probe_spec specs[] = {
+		DURING(WKC_OP_WAKE_BY_REF, WKC_SRC_CX_LOCAL),
+		DURING(WKC_OP_WAKE, WKC_SRC_CX_LOCAL),
+		DURING(WKC_OP_WAKE_BY_REF, WKC_SRC_CX),
+		DURING(WKC_OP_WAKE, WKC_SRC_CX),
+		DURING(WKC_OP_CLONE_BY_REF, WKC_SRC_CX),
+	};
+#undef DURING
+	wkc_scene *s = wkc_scene_begin(cx, &(wkc_scene_opts){.ids = WKC_IDS(wake_during_poll),
+							     .lost_id = "WK-EXEC-004"});
+	wkc_probe *ps[NSTEPS(specs)];
+	/* A local-only context has no thread-safe waker to wake through. */
+	size_t n = HAS(s, WKC_CAP_LOCAL_ONLY) ? 2 : NSTEPS(specs);
+	for (size_t i = 0; i < n; i++)
+		ps[i] = wkc_scene_probe(s, &specs[i]);
+	wkc_scene_spawn_each(s, ps, n, WKC_ANY_CORE, 0);
+	wkc_scene_settle(s);
+	wkc_scene_finish(s);
+}
+
+/* Each poll hands a clone to a courier that wakes at once, and waits until
+ * the courier's wake returned before returning Pending: the wake lands
+ * while the poll runs, the race of tokio #6999. */
+/* @proves WK-EXEC-004 */
+void wkc_chk_wake_during_poll_foreign(wkc_ctx *cx)
+{
+#define BARRIER(act, c)                                                                   \
+	{.ready_phase = BARRIER_ROUNDS + 1,                                                \
+	 .steps = (const wkc_step[]){HAND(1, BARRIER_ROUNDS, WKC_SRC_CX, act, WKC_TRIG_NOW, c, 0), \
+				     S(1, BARRIER_ROUNDS, WKC_OP_AWAIT_HANDOFFS, 0)},       \
+	 .nsteps = 2}
+	const wkc_probe_spec specs[] = {
+		BARRIER(WKC_CA_WAKE, 0),
+		BARRIER(WKC_CA_BY_REF_DROP, 1),
+		BARRIER(WKC_CA_CLONE_WAKE, 0),
+		BARRIER(WKC_CA_WAKE, 1),
+	};
+#undef BARRIER
+	wkc_scene *s = wkc_scene_begin(cx, &(wkc_scene_opts){.ids = WKC_IDS(wake_during_poll_foreign),
+							     .lost_id = "WK-EXEC-004",
+							     .couriers = 2});
+	wkc_probe *ps[NSTEPS(specs)];
+	for (size_t i = 0; i < NSTEPS(specs); i++)
+		ps[i] = wkc_scene_probe(s, &specs[i]);
+	wkc_scene_spawn_each(s, ps, NSTEPS(specs), WKC_ANY_CORE, 0);
+	wkc_scene_settle(s);
+	wkc_scene_finish(s);
+}
+
+/*
+ * The end of a poll, raced: in every poll each task hands a clone to its
+ * own courier and waits until the courier holds it, then announces its
+ * end and spins a pseudo-random 0..JITTER iterations before returning;
+ * the courier, spinning on the announcement, wakes at once.  Round after
+ * round the wakes sweep the moment where the executor turns "running"
+ * into "idle" after the poll: a state update that is not one atomic step
+ * loses the wake (compio #948) and the task hangs.  The window is a few
+ * instructions wide, so the tasks race for a fixed time (as many rounds
+ * as the machine allows) rather than a fixed number of rounds; then a gate
+ * lets them complete.  Detection is probabilistic (spec/executor.md,
+ * section 9).
+ */
+/* @proves WK-EXEC-004 */
+void wkc_chk_wake_poll_end_race(wkc_ctx *cx)
+{
+	enum { TASKS = 4, JITTER = 2000 };
+	static const double budget_ms = 500.0;
+	wkc_scene *s = wkc_scene_begin(cx, &(wkc_scene_opts){.ids = WKC_IDS(wake_poll_end_race),
+							     .lost_id = "WK-EXEC-004",
+							     .couriers = TASKS,
+							     .trace_capacity = 1u << 17});
+	static const uint8_t actions[TASKS] = {WKC_CA_WAKE, WKC_CA_BY_REF_DROP, WKC_CA_WAKE,
+					       WKC_CA_CLONE_WAKE};
+	_Atomic uint32_t gate = 0;
+	wkc_step steps[TASKS][2];
+	wkc_probe_spec specs[TASKS];
+	wkc_probe *ps[TASKS];
+	size_t n = 0;
+	for (unsigned i = 0; i < TASKS; i++) {
+		steps[i][0] = (wkc_step)HAND(1, WKC_FOREVER, WKC_SRC_CX, actions[i], WKC_TRIG_POLL_END, i, 0);
+		steps[i][1] = (wkc_step)S(1, WKC_FOREVER, WKC_OP_AWAIT_TAKEN, 0);
+		specs[i] = (wkc_probe_spec){.steps = steps[i], .nsteps = 2, .gate = &gate,
+					    .gate_target = 1, .end_jitter = JITTER};
+		ps[n] = wkc_scene_probe(s, &specs[i]);
+		if (wkc_scene_spawn(s, ps[n], WKC_ANY_CORE, 0) != 0) {
+			if (n == 0)
+				wkc_skip(cx, "the executor refused the first task");
+			break;
+		}
+		n++;
+	}
+	/* Race for the budget (the drive stops early if the executor goes
+	 * idle with a wake owed), then let the tasks finish. */
+	(void)wkc_scene_drive(s, wkc_scene_never, NULL, budget_ms / s->wait_factor);
+	/* release: nothing to hand over; the tasks' acquire needs a pair. */
+	atomic_store_explicit(&gate, 1, memory_order_release);
+	wkc_scene_settle(s);
+	{
+		unsigned polls = 0;
+		for (size_t i = 0; i < n; i++)
+			polls += wkc_probe_polls(ps[i]);
+		wkc_note(cx, "%u raced poll ends in %.0f ms", polls, budget_ms);
+	}
+	wkc_scene_finish(s);
+}
+
+/* ---- coalescing -------------------------------------------------------------------------------- */
+
+/* Many wakes in one poll, and several couriers waking together after it:
+ * at least one more poll must follow (how many is reported). */
+/* @proves WK-EXEC-005 */
+void wkc_chk_wake_coalesce(wkc_ctx *cx)
+{
+	static const wkc_step local_burst[] = {
+		SN(1, 0, WKC_OP_WAKE_BY_REF, WKC_SRC_CX_LOCAL, 5),
+		SN(1, 0, WKC_OP_WAKE, WKC_SRC_CX_LOCAL, 3),
+	};
+	static const wkc_step cx_burst[] = {
+		SN(1, 0, WKC_OP_WAKE_BY_REF, WKC_SRC_CX, 5),
+		SN(1, 0, WKC_OP_CLONE_BY_REF, WKC_SRC_CX, 3),
+		SN(1, 0, WKC_OP_WAKE, WKC_SRC_CX_LOCAL, 3),
+	};
+	static const wkc_step foreign_burst[] = {
+		HAND(1, 0, WKC_SRC_CX, WKC_CA_CLONE_WAKE, WKC_TRIG_AFTER_POLL, 0, 0),
+		HAND(1, 0, WKC_SRC_CX, WKC_CA_WAKE, WKC_TRIG_AFTER_POLL, 1, 0),
+		HAND(1, 0, WKC_SRC_CX, WKC_CA_BY_REF_DROP, WKC_TRIG_AFTER_POLL, 0, 0),
+		HAND(1, 0, WKC_SRC_CX, WKC_CA_WAKE, WKC_TRIG_AFTER_POLL, 1, 0),
+	};
+	static const wkc_probe_spec specs[] = {SPEC(2, local_burst), SPEC(2, cx_burst),
+					       SPEC(2, foreign_burst)};
+	bool ts = (wkc_adapter_of(cx)->caps & WKC_CAP_THREAD_SAFE_WAKERS) != 0;
+	bool local_only = (wkc_adapter_of(cx)->caps & WKC_CAP_LOCAL_ONLY) != 0;
+	wkc_scene *s = wkc_scene_begin(cx, &(wkc_scene_opts){.ids = WKC_IDS(wake_coalesce),
+							     .lost_id = "WK-EXEC-005",
+							     .couriers = ts ? 2 : 0});
+	wkc_probe *ps[3];
+	size_t n = 0;
+	unsigned polls = 0;
+	ps[n++] = wkc_scene_probe(s, &specs[0]);
+	if (!local_only)
+		ps[n++] = wkc_scene_probe(s, &specs[1]);
+	if (ts)
+		ps[n++] = wkc_scene_probe(s, &specs[2]);
+	wkc_scene_spawn_each(s, ps, n, WKC_ANY_CORE, 0);
+	wkc_scene_settle(s);
+	for (size_t i = 0; i < n; i++)
+		polls += wkc_probe_polls(ps[i]) - 1;
+	wkc_note(cx, "%zu bursts of wakes were followed by %u polls in all", n, polls);
+	wkc_scene_finish(s);
+}
+
+/* ---- wakers from earlier polls -------------------------------------------------------------- */
+
+enum { OLD_PHASES = 5 };
+
+/*
+ * A task keeps a clone of its first poll's waker (and, as a local task, of
+ * its local waker), is polled four more times, then wakes itself through
+ * the old clone and needs the poll it owes.  Another task's first-poll
+ * waker is woken by the driver after its fourth poll.
+ */
+/* @proves WK-EXEC-006 */
+void wkc_chk_wake_old_waker(wkc_ctx *cx)
+{
+	static const wkc_step keep_cx[] = {
+		SLOT(1, 0, WKC_OP_KEEP, WKC_SRC_CX, 0),
+		S(1, OLD_PHASES - 1, WKC_OP_WAKE_BY_REF, WKC_SRC_CX_LOCAL),
+		SLOT(OLD_PHASES, 0, WKC_OP_WAKE, WKC_SRC_SLOT, 0),
+	};
+	static const wkc_step keep_local[] = {
+		SLOT(1, 0, WKC_OP_KEEP, WKC_SRC_CX_LOCAL, 1),
+		S(1, OLD_PHASES - 1, WKC_OP_WAKE_BY_REF, WKC_SRC_CX_LOCAL),
+		SLOT(OLD_PHASES, 0, WKC_OP_WAKE, WKC_SRC_SLOT, 1),
+	};
+	static const wkc_step exported[] = {
+		S(1, 0, WKC_OP_EXPORT, WKC_SRC_CX),
+		S(1, 3, WKC_OP_WAKE_BY_REF, WKC_SRC_CX_LOCAL),
+	};
+	static const wkc_probe_spec cx_spec = SPEC(OLD_PHASES + 1, keep_cx);
+	static const wkc_probe_spec local_spec = SPEC(OLD_PHASES + 1, keep_local);
+	static const wkc_probe_spec export_spec = SPEC(5, exported);
+	wkc_scene *s = wkc_scene_begin(cx, &(wkc_scene_opts){.ids = WKC_IDS(wake_old_waker),
+							     .lost_id = "WK-EXEC-006"});
+	int core;
+	uint32_t flags;
+	bool ran = false;
+
+	if (!HAS(s, WKC_CAP_LOCAL_ONLY)) {
+		wkc_probe *p = wkc_scene_probe(s, &cx_spec);
+		wkc_scene_spawn_each(s, &p, 1, WKC_ANY_CORE, 0);
+		ran = true;
+	}
+	if (wkc_scene_local_spawn(s, &core, &flags)) {
+		wkc_probe *p = wkc_scene_probe(s, &local_spec);
+		wkc_scene_spawn_each(s, &p, 1, core, flags);
+		ran = true;
+	}
+	if (!ran)
+		wkc_skip(cx, "no waker can be kept across polls here");
+	wkc_scene_settle(s);
+	if (!HAS(s, WKC_CAP_LOCAL_ONLY)) {
+		wkc_probe *p = wkc_scene_probe(s, &export_spec);
+		const wkc_held *e;
+		wkc_scene_spawn_each(s, &p, 1, WKC_ANY_CORE, 0);
+		if (wkc_scene_wait_polled(s, p, 4) && (e = wkc_probe_export(p)) != NULL &&
+		    (wkc_probe_poll_thread(p) == s->driver || HAS(s, WKC_CAP_THREAD_SAFE_WAKERS)))
+			wkc_held_wake_by_ref(e, 0);
+		wkc_scene_settle(s);
+		wkc_scene_judge(s);
+		wkc_scene_drop_exports(s);
+	}
+	wkc_scene_finish(s);
+}
