@@ -161,7 +161,10 @@ void wkc__profile_child_env(const wkc__build_info *bi, const char *prefix)
 				   prefix, WKC__ASAN_EXIT);
 		add_options("ASAN_OPTIONS", o);
 		free(o);
-		o = wkc__xasprintf("log_path=%s:halt_on_error=1:print_stacktrace=1", prefix);
+		/* exitcode: UBSan's own runtime (gcc's libubsan) reads it from
+		 * here, not from ASAN_OPTIONS. */
+		o = wkc__xasprintf("log_path=%s:halt_on_error=1:print_stacktrace=1:exitcode=%d",
+				   prefix, WKC__ASAN_EXIT);
 		add_options("UBSAN_OPTIONS", o);
 		free(o);
 		o = wkc__xasprintf("log_path=%s:exitcode=%d", prefix, WKC__ASAN_EXIT);

@@ -6,12 +6,13 @@
  * abnormal fails the id the check last named with wkc_expect (else its
  * first id), with a reason a person can act on: the signal and the last
  * line the process printed, the timeout, or the sanitizer's summary line
- * and the report file.
+ * and the report file (or the log, where a runtime ignores log_path).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "verdict.h"
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,8 @@ static char *sanitizer_summary(const char *text)
 		out = wkc__xasprintf("%s; %s", head, sum);
 	else if (sum)
 		out = wkc__xstrdup(sum);
+	else if (head && strncmp(head, "runtime error: ", 15) == 0)
+		out = wkc__xasprintf("UndefinedBehaviorSanitizer: %s", head); /* gcc: no SUMMARY */
 	else if (head)
 		out = wkc__xstrdup(head);
 	else
@@ -118,22 +121,81 @@ static char *sanitizer_summary(const char *text)
 	return out;
 }
 
-/* The child's sanitizer report file (<prefix>.<pid>) if it wrote one. */
+/* Is this line a sanitizer's banner: "[==N==]ERROR: XSanitizer: ..." or
+ * "[==N==]WARNING: XSanitizer: ..."? */
+static bool is_banner(const char *line)
+{
+	const char *p = line, *tool;
+	size_t n;
+	if (strncmp(p, "==", 2) == 0) {
+		p += 2 + strspn(p + 2, "0123456789");
+		if (strncmp(p, "==", 2) != 0)
+			return false;
+		p += 2;
+	}
+	if (strncmp(p, "ERROR: ", 7) == 0)
+		tool = p + 7;
+	else if (strncmp(p, "WARNING: ", 9) == 0)
+		tool = p + 9;
+	else
+		return false;
+	n = strspn(tool, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+	return n >= 9 && strncmp(tool + n - 9, "Sanitizer: ", 11) == 0;
+}
+
+/* Where a sanitizer report starts in a log: the first line that is a
+ * banner or a UBSan "file:line:col: runtime error: ...", else NULL. */
+static const char *report_in_log(const char *text)
+{
+	const char *p = text;
+	while (*p) {
+		size_t len = strcspn(p, "\n");
+		char line[512];
+		snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line ? len : sizeof line - 1),
+			 p);
+		if (strstr(line, ": runtime error: ") != NULL || is_banner(line))
+			return p;
+		p += len + (p[len] == '\n');
+	}
+	return NULL;
+}
+
+/* The child's sanitizer report: the file <prefix>.<pid> if it wrote one,
+ * else - when the child ended with a sanitizer's exit status - the report
+ * it printed to stderr, i.e. into its log.  gcc links UBSan as a runtime of
+ * its own (libubsan) beside libasan, and libubsan's log_path setting goes to
+ * libasan's copy of __sanitizer_set_report_path: its reports land on stderr
+ * whatever UBSAN_OPTIONS say. */
 static char *sanitizer_report(const wkc__child_outcome *o, char **summary)
 {
+	int st = o->wait_status;
 	char *rel = wkc__xasprintf("%s.%d", o->san_rel, (int)o->pid);
 	char *abs = path_in(o->out_dir, rel);
 	size_t len = 0;
 	char *text = wkc__read_file(abs, &len);
+	const char *start;
 	free(abs);
-	if (text == NULL || len == 0) {
+	if (text != NULL && len > 0) {
+		*summary = sanitizer_summary(text);
 		free(text);
-		free(rel);
+		return rel;
+	}
+	free(text);
+	free(rel);
+	if (!WIFEXITED(st) ||
+	    (WEXITSTATUS(st) != WKC__ASAN_EXIT && WEXITSTATUS(st) != WKC__TSAN_EXIT))
+		return NULL;
+	abs = path_in(o->out_dir, o->log_rel);
+	text = wkc__read_file(abs, &len);
+	free(abs);
+	start = text ? report_in_log(text) : NULL;
+	if (start == NULL) {
+		free(text);
 		return NULL;
 	}
-	*summary = sanitizer_summary(text);
+	*summary = sanitizer_summary(start);
 	free(text);
-	return rel;
+	return wkc__xstrdup(o->log_rel);
 }
 
 /* Text between <tag> and </tag> after p, or NULL. */

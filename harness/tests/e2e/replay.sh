@@ -28,5 +28,5 @@ expect_rc 1 "$W/crash" "$S" run --adapter "$M/libwkc_test_crash.so" --out "$W/cr
 	--filter sample.wake.hammer
 token=$(field "$W/crash.out/results.jsonl" sample.wake.hammer replay)
 expect_rc 1 "$W/crash.replay" "$S" replay "$token" --out "$W/crash.replay.out" --quiet
-expect_segv "$(field "$W/crash.replay.out/results.jsonl" sample.wake.hammer reason)"
+expect_segv "$W/crash.replay.out/results.jsonl" "$W/crash.replay.out" sample.wake.hammer
 echo "harness.replay: ok"

@@ -1,7 +1,8 @@
 /*
  * test_harness_unit.c - unit tests of the harness's pieces: the report
  * protocol, JSON, replay tokens, check selection, seeds, adapter
- * validation, requirement verdicts, and the hammer.  Plain C: each test
+ * validation, requirement verdicts, how a child's end is classified, and
+ * the hammer.  Plain C: each test
  * returns after recording what went wrong; main prints and counts.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +24,7 @@
 #include "requirements.h"
 #include "summary.h"
 #include "util.h"
+#include "verdict.h"
 #include "wkc/registry.h"
 
 static int failures;
@@ -340,6 +343,114 @@ static void test_verdicts(void)
 		wkc__result_free(&rs[i]);
 }
 
+/* A wait status as waitpid reports it, made by a real child. */
+static int status_of(int exit_code)
+{
+	int st = 0;
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(exit_code);
+	while (waitpid(pid, &st, 0) < 0)
+		;
+	return st;
+}
+
+static void put_file(const char *dir, const char *rel, const char *text)
+{
+	char *path = wkc__xasprintf("%s/%s", dir, rel);
+	FILE *f = fopen(path, "w");
+	EXPECT(f != NULL);
+	if (f != NULL) {
+		fputs(text, f);
+		fclose(f);
+	}
+	free(path);
+}
+
+/* One child's end, classified: the result's status, reason and report. */
+static wkc__result classify(const char *dir, int wait_status, const char *san_rel)
+{
+	static const wkc__profile prof = {WKC__PROF_DEFAULT, "", "default"};
+	wkc__child_outcome o;
+	wkc__result r;
+	memset(&o, 0, sizeof o);
+	memset(&r, 0, sizeof r);
+	o.wait_status = wait_status;
+	o.expect = "SELF-004";
+	o.first_id = "SELF-001";
+	o.pid = 4242;
+	o.out_dir = dir;
+	o.log_rel = "c.log";
+	o.san_rel = san_rel;
+	o.profile = &prof;
+	wkc__verdict(&r, &o);
+	return r;
+}
+
+/* A sanitizer report fails the check, charged to the id in effect, with a
+ * reason naming the report - whether the runtime wrote it to the report
+ * file (<prefix>.<pid>) or, as gcc's libubsan does, to stderr (the log). */
+static void test_sanitizer_verdicts(void)
+{
+	char dir[] = "/tmp/wkc-unit-XXXXXX";
+	static const char ubsan[] =
+		"wakerconf: check c (SELF-001) on sample-crash 1.0, seed 0x1\n"
+		"/src/sample_exec.c:274:15: runtime error: store to null pointer of type 'int'\n"
+		"    #0 0x7f36accc2622 in poll_task /src/sample_exec.c:274\n"
+		"    #1 0x5621185eb2d0 in _start (/bin/wakerconf-selftest+0x4e2d0)\n";
+	wkc__result r;
+	EXPECT(mkdtemp(dir) != NULL);
+
+	/* gcc: the UBSan report is in the log and the child exits with our status. */
+	put_file(dir, "c.log", ubsan);
+	r = classify(dir, status_of(67), "san/c");
+	EXPECT(r.status == WKC__FAIL);
+	EXPECT_STR(r.charged, "SELF-004");
+	EXPECT_STR(r.report, "c.log");
+	EXPECT_STR(r.reason, "UndefinedBehaviorSanitizer: runtime error: store to null pointer of "
+			     "type 'int' (report c.log)");
+	EXPECT(r.exit_code == 67 && r.signal == 0);
+	wkc__result_free(&r);
+
+	/* The same words from a child that did not end with a sanitizer's
+	 * status are only its last words, not a report. */
+	r = classify(dir, status_of(1), "san/c");
+	EXPECT(r.status == WKC__FAIL);
+	EXPECT(r.report == NULL);
+	EXPECT(r.reason && strncmp(r.reason, "exited with status 1 without a verdict", 38) == 0);
+	wkc__result_free(&r);
+
+	/* ASan's own report file wins over the log. */
+	put_file(dir, "c.log", "==4242==ERROR: AddressSanitizer: SEGV on unknown address\n");
+	put_file(dir, "san.4242",
+		 "==4242==ERROR: AddressSanitizer: SEGV on unknown address 0x000000000000 (pc 0x1)\n"
+		 "SUMMARY: AddressSanitizer: SEGV /src/sample_exec.c:274 in poll_task\n");
+	r = classify(dir, status_of(67), "san");
+	EXPECT(r.status == WKC__FAIL);
+	EXPECT_STR(r.report, "san.4242");
+	EXPECT_STR(r.reason, "AddressSanitizer: SEGV on unknown address 0x000000000000 (pc 0x1); "
+			     "AddressSanitizer: SEGV /src/sample_exec.c:274 in poll_task "
+			     "(report san.4242)");
+	wkc__result_free(&r);
+
+	/* A TSan banner in the log, exit status 66. */
+	put_file(dir, "c.log", "==================\n"
+			       "WARNING: ThreadSanitizer: data race (pid=4242)\n"
+			       "SUMMARY: ThreadSanitizer: data race /src/sample_exec.c:84 in retain\n");
+	r = classify(dir, status_of(66), "none");
+	EXPECT_STR(r.report, "c.log");
+	EXPECT_STR(r.reason, "ThreadSanitizer: data race /src/sample_exec.c:84 in retain "
+			     "(report c.log)");
+	wkc__result_free(&r);
+
+	for (const char *const *f = (const char *const[]){"c.log", "san.4242", NULL}; *f; f++) {
+		char *path = wkc__xasprintf("%s/%s", dir, *f);
+		unlink(path);
+		free(path);
+	}
+	rmdir(dir);
+}
+
 enum { HAMMER_THREADS = 8 };
 typedef struct overlap {
 	atomic_int arrived; /* threads that have started fn */
@@ -399,6 +510,7 @@ int main(void)
 	test_skip_reason();
 	test_requirements();
 	test_verdicts();
+	test_sanitizer_verdicts();
 	test_hammer();
 	if (failures) {
 		fprintf(stderr, "harness unit tests: %d failure(s)\n", failures);
