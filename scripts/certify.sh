@@ -1,34 +1,33 @@
 #!/usr/bin/env bash
-# Certify: build the reference implementation with the `default` preset, run the checks
-# that certify it and print its benchmark figures.  Works from any directory.
+# Certify the built-in reference executor: build the harness twice (the `default` preset and
+# the ThreadSanitizer `tsan` preset, which certify needs for its tsan profile), run
+# `wakerconf certify` on every mode of the reference runtime and print the verdict, then print
+# the benchmark figures.  Works from any directory; extra arguments go to `wakerconf certify`
+# (e.g. --seed 42, or --builtin ref.tpc to certify one mode).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
-build=build/default
-
-# The certification proper.  THIS IS THE ONE PLACE TO CHANGE when the harness CLI lands:
-# replace the body with `"$build/<path>/wakerconf" certify ...`.
-certify() {
-	echo "== certify: reference API tests"
-	ctest --preset default -R '^ref\.'
-
-	# Every benchmark of reference/bench (wk_bench: waker operations, then the others that
-	# are built: JoinWaker, TPC runtime); each prints its own table of figures and ratios.
-	local bench found=0
-	for bench in "$build"/reference/bench/wk_*bench; do
-		[[ -x $bench ]] || continue
-		found=1
-		echo "== certify: benchmark $bench"
-		"$bench"
-	done
-	if ((!found)); then
-		echo "== certify: no benchmark built in $build/reference/bench; skipped"
-	fi
-}
 
 bash scripts/setup.sh
-cmake --preset default
+echo "== certify: building the default and tsan harnesses (build/default, build/tsan)"
+cmake --preset default >/dev/null
 cmake --build --preset default
-certify
-echo "== certify: done"
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan --target wakerconf
+
+target=(--builtin all)
+for arg in "$@"; do
+	case $arg in --builtin | --builtin=* | --adapter | --adapter=*) target=() ;; esac
+done
+
+status=0
+build/default/harness/wakerconf certify "${target[@]}" --out build/certify "$@" || status=$?
+
+echo "== certify: benchmark figures (tables of ns/op and ratios; informative, not part of the verdict)"
+for bench in build/default/reference/bench/wk_bench build/default/reference/bench/wk_tpc_bench \
+	build/default/reference/bench/wk_join_bench; do
+	[[ -x $bench ]] && "$bench" --quick
+done
+echo "== certify: verdict above; full results in build/certify (exit status $status)"
+exit "$status"
