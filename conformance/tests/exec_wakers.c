@@ -239,7 +239,7 @@ static bool probes_complete(wkc_scene *s, void *arg)
 }
 
 /*
- * Forty times per task, a courier waits until the task is idle (its last
+ * Forty to eighty times per task, a courier waits until the task is idle (its last
  * poll read the previous payload and returned), writes a plain payload
  * into it and wakes it - the task's only waker, so the wake is never
  * coalesced with another one; the poll after the wake reads the payload
@@ -270,7 +270,7 @@ void wkc_chk_waker_ordering(wkc_ctx *cx)
 							     .couriers = TASKS});
 	wkc_probe *ps[TASKS];
 	probes_arg pa = {ps, 0};
-	unsigned rounds = wkc_scene_scaled(s, 40, 10);
+	unsigned rounds = wkc_scene_scaled(s, 80, 40);
 	uint32_t cores = s->a->core_count ? s->a->core_count(s->ex) : 1;
 	if (cores == 0 || cores > MAX_BUSY)
 		cores = cores == 0 ? 1 : MAX_BUSY;
