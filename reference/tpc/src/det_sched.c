@@ -251,7 +251,7 @@ static void fire_deferred(wk_tpc_runtime *rt, struct wk__tpc_det *det, size_t k)
 	det->ndeferred--;
 	wk__tpc_trace(det, WK_TPC_EV_FIRE, -1, 0, no);
 	(void)rt;
-	wk__tpc_tls_core = NULL; /* from outside every core */
+	wk__tpc_set_current(NULL); /* from outside every core */
 	wk_waker_wake(&w);
 }
 
@@ -269,7 +269,7 @@ static void advance_timers(wk_tpc_runtime *rt, struct wk__tpc_det *det)
 		wk__tpc_trace(det, WK_TPC_EV_CLOCK, -1, 0, next / 1000u);
 	}
 	for (i = 0; i < rt->ncores; i++) {
-		wk__tpc_tls_core = &rt->cores[i];
+		wk__tpc_set_current(&rt->cores[i]);
 		wk__tpc_timers_fire(&rt->cores[i], det->clock);
 	}
 }
@@ -303,18 +303,18 @@ int wk_tpc_det_step(wk_tpc_runtime *rt)
 	k = choose(det, total);
 	if (k < n_run) {
 		wk__tpc_core *c = nth_core(rt, k, true);
-		wk__tpc_tls_core = c;
+		wk__tpc_set_current(c);
 		wk__tpc_core_run_one(c);
 	} else if ((k -= n_run) < n_drain) {
 		wk__tpc_core *c = nth_core(rt, k, false);
-		wk__tpc_tls_core = c;
+		wk__tpc_set_current(c);
 		wk__tpc_core_drain(c);
 	} else if ((k -= n_drain) < det->ndeferred) {
 		fire_deferred(rt, det, k);
 	} else {
 		advance_timers(rt, det);
 	}
-	wk__tpc_tls_core = saved;
+	wk__tpc_set_current(saved);
 	det->step++;
 	return 1;
 }

@@ -139,42 +139,48 @@ static void shared_handle_release(wk__tpc_task *t)
 
 /* ---- the handle -------------------------------------------------------------------- */
 
-static wk__tpc_task *local_handle(wk_tpc_join *join, const char *op)
+/* A local handle used where t->core is not the calling core: fine for an
+ * orphan (the runtime is gone; the owner thread's checks are the local
+ * wakers'), misuse otherwise. */
+static WK__TPC_RARE void local_handle_elsewhere(const wk__tpc_task *t, const char *op)
 {
-	wk__tpc_task *t = (wk__tpc_task *)join;
-	if (!(t->own & WK__TPC_OWN_ORPHAN) && wk__tpc_tls_core != t->core)
+	if (!(t->own & WK__TPC_OWN_ORPHAN))
 		wk_fatal("%s: local join handle of task %" PRIu64 " used off its core (owned by "
 			 "thread %u, used on thread %u)",
 			 op, t->id, t->owner_thread, wk_thread_id());
-	return t;
 }
 
-wk_tpc_join_status wk_tpc_join_poll(wk_tpc_join *join, wk_context *cx, void **output)
+/* A local handle, in every case but the hot one: off its core (an orphan's
+ * handle, or misuse), or its task has not finished (register the waiting
+ * task's local waker, plain refcount). */
+static WK__TPC_NOINLINE wk_tpc_join_status local_poll(wk__tpc_task *t, wk_context *cx,
+						       void **output)
 {
-	wk__tpc_task *t;
-	uint32_t done;
-	if (join == NULL || cx == NULL)
-		wk_fatal("wk_tpc_join_poll: join and cx must not be NULL");
-	t = (wk__tpc_task *)join;
+	if (t->core != wk__tpc_tls_core)
+		local_handle_elsewhere(t, "wk_tpc_join_poll");
+	if (wk__tpc_state(t) == WK__TPC_COMPLETE) {
+		bool cancelled = (t->own & WK__TPC_OWN_CANCELLED) != 0;
+		if (output != NULL)
+			*output = cancelled ? NULL : t->output;
+		return cancelled ? WK_TPC_JOIN_CANCELLED : WK_TPC_JOIN_READY;
+	}
 	if (output != NULL)
 		*output = NULL;
-	if (t->kind & WK__TPC_TASK_JOIN_LOCAL) {
-		local_handle(join, "wk_tpc_join_poll");
-		if (wk__tpc_state(t) == WK__TPC_COMPLETE) {
-			if (t->own & WK__TPC_OWN_CANCELLED)
-				return WK_TPC_JOIN_CANCELLED;
-			if (output != NULL)
-				*output = t->output;
-			return WK_TPC_JOIN_READY;
-		}
-		if (t->own & WK__TPC_OWN_LOCAL_WAITER) {
-			wk_local_waker_clone_from(&t->join_local, wk_context_local_waker(cx));
-		} else {
-			t->join_local = wk_local_waker_clone(wk_context_local_waker(cx));
-			t->own |= WK__TPC_OWN_LOCAL_WAITER;
-		}
-		return WK_TPC_JOIN_PENDING;
+	if (t->own & WK__TPC_OWN_LOCAL_WAITER) {
+		wk_local_waker_clone_from(&t->join_local, wk_context_local_waker(cx));
+	} else {
+		t->join_local = wk_local_waker_clone(wk_context_local_waker(cx));
+		t->own |= WK__TPC_OWN_LOCAL_WAITER;
 	}
+	return WK_TPC_JOIN_PENDING;
+}
+
+static WK__TPC_NOINLINE wk_tpc_join_status shared_poll(wk__tpc_task *t, wk_context *cx,
+							void **output)
+{
+	uint32_t done;
+	if (output != NULL)
+		*output = NULL;
 	/* acquire: pairs with the release in wk__tpc_join_finish. */
 	done = atomic_load_explicit(&t->join_done, memory_order_acquire);
 	if (done == 0) {
@@ -184,6 +190,25 @@ wk_tpc_join_status wk_tpc_join_poll(wk_tpc_join *join, wk_context *cx, void **ou
 	if (done == WK_TPC_JOIN_READY && output != NULL)
 		*output = t->output;
 	return (wk_tpc_join_status)done;
+}
+
+/* The finished local handle polled on its core is the hot case (a spawner
+ * collecting its children): it calls nothing; every other case is a tail
+ * call. */
+wk_tpc_join_status wk_tpc_join_poll(wk_tpc_join *join, wk_context *cx, void **output)
+{
+	wk__tpc_task *t = (wk__tpc_task *)join;
+	if (WK__TPC_UNLIKELY(join == NULL || cx == NULL))
+		wk_fatal("wk_tpc_join_poll: join and cx must not be NULL");
+	if (!(t->kind & WK__TPC_TASK_JOIN_LOCAL))
+		return shared_poll(t, cx, output);
+	/* Local: plain data of the owner core, no atomic operation. */
+	if (WK__TPC_UNLIKELY(t->core != wk__tpc_tls_core || wk__tpc_state(t) != WK__TPC_COMPLETE ||
+			     (t->own & WK__TPC_OWN_CANCELLED)))
+		return local_poll(t, cx, output);
+	if (output != NULL)
+		*output = t->output;
+	return WK_TPC_JOIN_READY;
 }
 
 /* ---- blocking wait ---------------------------------------------------------------- */
@@ -250,7 +275,8 @@ void wk_tpc_join_drop(wk_tpc_join *join)
 	if (join == NULL)
 		return;
 	if (t->kind & WK__TPC_TASK_JOIN_LOCAL) {
-		local_handle(join, "wk_tpc_join_drop");
+		if (WK__TPC_UNLIKELY(t->core != wk__tpc_tls_core))
+			local_handle_elsewhere(t, "wk_tpc_join_drop");
 		if (t->own & WK__TPC_OWN_LOCAL_WAITER) {
 			t->own &= (uint8_t)~WK__TPC_OWN_LOCAL_WAITER;
 			wk_local_waker_drop(&t->join_local);

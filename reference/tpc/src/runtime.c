@@ -8,7 +8,13 @@
  *     apply the remote queue if anything is there (a relaxed load when not)
  *     nothing runnable: park until a push, the next timer, or stop
  *   The batch bounds how long remote wakes and timers wait behind a busy
- *   run queue; a self-waking task goes to the back of the queue each time.
+ *   run queue: the remote queue (one relaxed load when empty) and the
+ *   timers are looked at after every BATCH = 64 polls at most, so a foreign
+ *   wake or spawn waits behind at most 64 polls of this core's tasks, never
+ *   longer, however busy the core is (a self-waking task goes to the back
+ *   of the queue each time and counts again).  Nothing else is checked per
+ *   poll: no clock read, no trace test (the threaded instance of the poll
+ *   has none, task_inline.h), no atomic.
  *
  * PARKING (no lost wakeup, WK-TPC-010)
  *   read wake_seq; check stop; CAS remote head EMPTY -> SLEEPING (fails if
@@ -144,17 +150,18 @@ static void *core_main(void *arg)
 {
 	wk__tpc_core *core = arg;
 	wk_tpc_runtime *rt = core->rt;
-	wk__tpc_tls_core = core;
+	/* Before the core is current: nothing is adopted before this. */
+	core->thread_id = wk_thread_id();
+	wk__tpc_set_current(core);
 	if (rt->cfg.pin)
 		pin_self(core->index);
 	for (;;) {
-		int i;
-		for (i = 0; i < BATCH; i++) {
-			wk__tpc_task *t = wk__tpc_core_pop(core);
-			if (t == NULL)
-				break;
-			wk__tpc_task_poll(core, t);
-		}
+		/* The waker kind is fixed per runtime: pick the compiled
+		 * instance of the poll once per batch, not once per poll. */
+		if (WK__TPC_LIKELY(core->waker_kind == WK_TPC_WAKER_CHEAP))
+			wk__tpc_core_run_batch(core, BATCH, false);
+		else
+			wk__tpc_core_run_batch(core, BATCH, true);
 		if (core->heap_len > 0)
 			wk__tpc_timers_fire(core, wk__tpc_monotonic_ns());
 		if (wk__tpc_rq_pending(core->rq))
@@ -166,7 +173,7 @@ static void *core_main(void *arg)
 			park(core);
 	}
 	wk__tpc_core_shutdown(core);
-	wk__tpc_tls_core = NULL;
+	wk__tpc_set_current(NULL);
 	return NULL;
 }
 
@@ -273,10 +280,10 @@ void wk_tpc_destroy(wk_tpc_runtime *rt)
 		wk__tpc_core *saved = wk__tpc_tls_core;
 		atomic_store_explicit(&rt->stop, 1, memory_order_seq_cst);
 		for (i = 0; i < rt->ncores; i++) {
-			wk__tpc_tls_core = &rt->cores[i];
+			wk__tpc_set_current(&rt->cores[i]);
 			wk__tpc_core_shutdown(&rt->cores[i]);
 		}
-		wk__tpc_tls_core = saved;
+		wk__tpc_set_current(saved);
 		wk__tpc_det_drop_deferred(rt->det);
 	}
 	destroy_partial(rt);
@@ -312,7 +319,7 @@ int wk__tpc_spawn_remote(wk_tpc_runtime *rt, unsigned core, wk_future *f, unsign
 		kind |= WK__TPC_TASK_JOIN_SHARED;
 	/* relaxed: only uniqueness matters. */
 	id = atomic_fetch_add_explicit(&rt->foreign_seq, 1, memory_order_relaxed) + 1;
-	t = wk__tpc_task_new(NULL, rt->shared, f, kind, id);
+	t = wk__tpc_task_new_remote(rt->shared, f, kind, id);
 	if (t == NULL) {
 		wk_future_drop(f);
 		return -1;
@@ -362,18 +369,6 @@ int wk_tpc_spawn(wk_tpc_runtime *rt, int core, unsigned flags, wk_future *future
 		return wk__tpc_core_spawn_here(cur, future, flags, (flags & WK_TPC_SPAWN_LOCAL) != 0,
 					       join_out);
 	return wk__tpc_spawn_remote(rt, idx, future, flags, join_out);
-}
-
-int wk_tpc_spawn_local(wk_future *future, wk_tpc_join **join_out)
-{
-	wk__tpc_core *cur = wk__tpc_tls_core;
-	if (join_out != NULL)
-		*join_out = NULL;
-	if (future == NULL)
-		wk_fatal("wk_tpc_spawn_local: future must not be NULL");
-	if (cur == NULL)
-		wk_fatal("wk_tpc_spawn_local: not called on a runtime core");
-	return wk__tpc_core_spawn_here(cur, future, WK_TPC_SPAWN_LOCAL, true, join_out);
 }
 
 /* ---- run a function on a core ------------------------------------------------------- */

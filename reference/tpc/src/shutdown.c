@@ -47,12 +47,13 @@ void wk__tpc_core_shutdown(wk__tpc_core *core)
 {
 	wk__tpc_task **pinned = NULL;
 	wk__tpc_task *t;
+	wk__tpc_link *l;
 	size_t count = 0, i;
 
 	core->closing = true;
 	close_remote_queue(core);
 
-	for (t = core->all_head; t != NULL; t = t->all_next)
+	for (l = core->all.next; l != &core->all; l = l->next)
 		count++;
 	if (count > 0) {
 		pinned = malloc(count * sizeof *pinned);
@@ -60,7 +61,8 @@ void wk__tpc_core_shutdown(wk__tpc_core *core)
 			wk_fatal("wk_tpc_destroy: out of memory while stopping core %u", core->index);
 	}
 	i = 0;
-	for (t = core->all_head; t != NULL; t = t->all_next) {
+	for (l = core->all.next; l != &core->all; l = l->next) {
+		t = wk__tpc_task_of_link(l);
 		pinned[i++] = t;
 		wk__tpc_task_retain(t);
 	}
@@ -68,7 +70,7 @@ void wk__tpc_core_shutdown(wk__tpc_core *core)
 	for (i = 0; i < count; i++)
 		if (pinned[i]->future != NULL)
 			wk__tpc_set_state(pinned[i], WK__TPC_COMPLETE);
-	core->run_head = core->run_tail = NULL;
+	wk__tpc_core_run_queue_clear(core);
 
 	for (i = 0; i < count; i++)
 		if (pinned[i]->future != NULL)
@@ -80,8 +82,8 @@ void wk__tpc_core_shutdown(wk__tpc_core *core)
 		wk__tpc_task_release(pinned[i]);
 	free(pinned);
 
-	while (core->all_head != NULL)
-		wk__tpc_task_orphan(core->all_head);
+	while (core->all.next != &core->all)
+		wk__tpc_task_orphan(wk__tpc_task_of_link(core->all.next));
 
 	while (core->cache != NULL) {
 		t = core->cache;

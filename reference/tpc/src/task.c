@@ -66,7 +66,13 @@
  *   1 held by the runtime from spawn until the task completes or is dropped
  *   at shutdown, +1 per local waker clone, +1 for a local join handle.  At
  *   zero the task is retired: its handle forgets it, and its memory is freed
- *   unless a shared join handle still owns it (join.c).
+ *   (into its core's task cache when it can) unless a shared join handle
+ *   still owns it (join.c).
+ *
+ * WHERE THE CODE IS
+ *   The hot transitions (wake, poll, completion, release) are inline in
+ *   task_inline.h; this file holds the rest: setting a task up, its local
+ *   waker's vtables, retirement, cancellation and orphaning.
  */
 #include "tpc_internal.h"
 
@@ -74,25 +80,23 @@
 #include <stdlib.h>
 
 static const wk_raw_waker_vtable local_vtable;
+static const wk_raw_waker_vtable local_vtable_traced;
 
-/* ---- allocation ------------------------------------------------------------ */
+/* Only ever read (its state, COMPLETE, and its core, NULL) by wakes of
+ * handles whose task is gone. */
+wk__tpc_task wk__tpc_retired_task = {.state = WK__TPC_COMPLETE};
 
-wk__tpc_task *wk__tpc_task_new(wk__tpc_core *core, wk__tpc_shared *shared, wk_future *future,
-			       uint8_t kind, uint64_t id)
+/* ---- setting a task up ------------------------------------------------------------- */
+
+wk__tpc_task *wk__tpc_task_new_remote(wk__tpc_shared *shared, wk_future *future, uint8_t kind,
+				      uint64_t id)
 {
-	wk__tpc_task *t;
-	if (core != NULL && core->cache != NULL) {
-		t = core->cache;
-		core->cache = t->run_next;
-		core->cache_len--;
-	} else {
-		t = malloc(sizeof *t);
-		if (t == NULL)
-			return NULL;
-	}
-	/* Field by field rather than a memset of the whole object: spawn is a
-	 * hot path, and the wakers and join fields are set where they are used
-	 * (adopt, join.c) or guarded by a flag. */
+	wk__tpc_task *t = malloc(sizeof *t);
+	if (t == NULL)
+		return NULL;
+	/* Field by field rather than a memset of the whole object: the
+	 * wakers and the context are filled in by the adopting core
+	 * (wk__tpc_task_prepare), the join fields only when used. */
 	t->node.next = NULL;
 	t->node.kind = WK__TPC_RNODE_SPAWN;
 	atomic_init(&t->state, WK__TPC_IDLE);
@@ -103,12 +107,11 @@ wk__tpc_task *wk__tpc_task_new(wk__tpc_core *core, wk__tpc_shared *shared, wk_fu
 	t->core = NULL;
 	t->shared = shared;
 	t->future = future;
-	t->run_next = t->all_prev = t->all_next = NULL;
+	t->output = NULL;
+	t->run_next = NULL;
+	t->all.prev = t->all.next = NULL;
 	atomic_init(&t->handle, NULL);
 	t->id = id;
-	t->output = NULL;
-	if (kind & WK__TPC_TASK_JOIN_LOCAL)
-		t->refs++;
 	if (kind & WK__TPC_TASK_JOIN_SHARED) {
 		atomic_init(&t->join_done, 0);
 		atomic_init(&t->join_reg, WK__TPC_REG_WAITING);
@@ -128,87 +131,57 @@ void wk__tpc_task_discard(wk__tpc_task *t)
 		wk__tpc_shared_release(shared);
 }
 
+void wk__tpc_task_prepare(wk__tpc_core *core, wk__tpc_task *t)
+{
+	wk_context_builder b;
+	/* Not t->shared: set when the memory was allocated, and read by a
+	 * shared join handle on other threads from the spawn on. */
+	t->core = core;
+	t->owner_thread = core->thread_id;
+	/* A deterministic core gets the vtables whose wakes are traced; the
+	 * threaded ones never test for a tracer (task_inline.h). */
+	t->local_waker = wk_local_waker_new(t, core->det != NULL ? &local_vtable_traced
+							       : &local_vtable);
+	t->cheap_waker = wk_waker_new(t, core->det != NULL ? &wk__tpc_cheap_vtable_traced
+							   : &wk__tpc_cheap_vtable);
+	/* Cheap mode: both wakers are lent, so the context is built once and
+	 * lent as it is to every poll.  (On_waker mode builds one per poll.) */
+	b = wk_context_builder_from_waker(&t->cheap_waker);
+	wk_context_builder_local_waker(&b, &t->local_waker);
+	t->cx = wk_context_builder_build(&b);
+}
+
 void wk__tpc_task_adopt(wk__tpc_core *core, wk__tpc_task *t)
 {
-	t->core = core;
-	t->owner_thread = wk_thread_id();
-	t->local_waker = wk_local_waker_new(t, &local_vtable);
-	t->cheap_waker = wk_waker_new(t, &wk__tpc_cheap_vtable);
-	t->all_prev = NULL;
-	t->all_next = core->all_head;
-	if (core->all_head != NULL)
-		core->all_head->all_prev = t;
-	core->all_head = t;
+	wk__tpc_task_prepare(core, t);
+	wk__tpc_core_list_add(core, t);
 	wk__tpc_set_state(t, WK__TPC_SCHEDULED);
 	wk__tpc_core_schedule(core, t);
 	WK__TPC_TRACE(core, WK_TPC_EV_SPAWN, t->id, t->kind);
 }
 
-/* ---- state transitions --------------------------------------------------------- */
+/* ---- transitions made out of line ------------------------------------------------- */
 
 void wk__tpc_task_wake(wk__tpc_task *t)
 {
-	uint8_t s = wk__tpc_state(t);
-	if (s == WK__TPC_IDLE) {
-		wk__tpc_set_state(t, WK__TPC_SCHEDULED);
-		wk__tpc_core_schedule(t->core, t);
-	} else if (s == WK__TPC_RUNNING) {
-		wk__tpc_set_state(t, WK__TPC_NOTIFIED);
-	}
-	/* SCHEDULED, NOTIFIED: coalesced.  COMPLETE: ignored (an orphan is
-	 * always COMPLETE, so t->core is never touched after shutdown). */
-	if (t->core != NULL)
-		WK__TPC_TRACE(t->core, WK_TPC_EV_WAKE, t->id, s);
+	wk__tpc_task_wake_at(t, true);
 }
 
-static void finish(wk__tpc_core *core, wk__tpc_task *t, void *output)
+wk_poll wk__tpc_task_poll_on_waker(wk__tpc_task *t)
 {
-	wk_future *f = t->future;
-	wk__tpc_set_state(t, WK__TPC_COMPLETE);
-	WK__TPC_TRACE(core, WK_TPC_EV_READY, t->id, 0);
-	t->future = NULL; /* before the drop: nothing can reach it again */
-	t->output = output;
-	WK__TPC_TRACE(core, WK_TPC_EV_DROP, t->id, 0);
-	wk_future_drop(f);
-	wk__tpc_join_finish(t, WK_TPC_JOIN_READY);
-	wk__tpc_task_release(t); /* the runtime's reference */
-}
-
-void wk__tpc_task_poll(wk__tpc_core *core, wk__tpc_task *t)
-{
+	/* The lazy storage lives for this poll only: WK-TPC-030 asks for at
+	 * most one constructed waker per poll, and the waker it built is
+	 * dropped when the poll returns. */
 	wk_context_builder b;
 	wk_context cx;
-	void *output = NULL;
+	wk_lazy_waker lazy;
 	wk_poll r;
-
-	wk__tpc_set_state(t, WK__TPC_RUNNING);
-	WK__TPC_TRACE(core, WK_TPC_EV_POLL, t->id, 0);
-	if (WK__TPC_LIKELY(core->waker_kind == WK_TPC_WAKER_CHEAP)) {
-		/* Both wakers are lent: building the context counts nothing. */
-		b = wk_context_builder_from_waker(&t->cheap_waker);
-		wk_context_builder_local_waker(&b, &t->local_waker);
-		cx = wk_context_builder_build(&b);
-		r = wk_future_poll(t->future, &cx, &output);
-	} else {
-		wk_lazy_waker lazy;
-		b = wk_context_builder_from_local_waker(&t->local_waker);
-		wk_context_builder_on_waker(&b, &lazy, wk__tpc_on_waker_ctor, t);
-		cx = wk_context_builder_build(&b);
-		r = wk_future_poll(t->future, &cx, &output);
-		wk_lazy_waker_drop(&lazy);
-	}
-	if (r == WK_READY) {
-		finish(core, t, output);
-		return;
-	}
-	if (wk__tpc_state(t) == WK__TPC_NOTIFIED) {
-		wk__tpc_set_state(t, WK__TPC_SCHEDULED);
-		wk__tpc_core_schedule(core, t);
-		WK__TPC_TRACE(core, WK_TPC_EV_PENDING, t->id, 1);
-	} else {
-		wk__tpc_set_state(t, WK__TPC_IDLE);
-		WK__TPC_TRACE(core, WK_TPC_EV_PENDING, t->id, 0);
-	}
+	b = wk_context_builder_from_local_waker(&t->local_waker);
+	wk_context_builder_on_waker(&b, &lazy, wk__tpc_on_waker_ctor, t);
+	cx = wk_context_builder_build(&b);
+	r = wk_future_poll(t->future, &cx, &t->output);
+	wk_lazy_waker_drop(&lazy);
+	return r;
 }
 
 void wk__tpc_task_cancel(wk__tpc_task *t)
@@ -225,27 +198,16 @@ void wk__tpc_task_cancel(wk__tpc_task *t)
 	wk__tpc_task_release(t); /* the runtime's reference */
 }
 
-/* ---- references -------------------------------------------------------------- */
+/* ---- references ---------------------------------------------------------------------- */
 
-void wk__tpc_task_retain(wk__tpc_task *t)
+void wk__tpc_task_ref_overflow(const wk__tpc_task *t)
 {
-	if (WK__TPC_UNLIKELY(t->refs == UINT32_MAX))
-		wk_fatal("wk_tpc_local_waker_clone: refcount overflow on task %" PRIu64, t->id);
-	t->refs++;
+	wk_fatal("wk_tpc_local_waker_clone: refcount overflow on task %" PRIu64, t->id);
 }
 
-static void unlink_task(wk__tpc_core *core, wk__tpc_task *t)
-{
-	if (t->all_prev != NULL)
-		t->all_prev->all_next = t->all_next;
-	else
-		core->all_head = t->all_next;
-	if (t->all_next != NULL)
-		t->all_next->all_prev = t->all_prev;
-}
-
-/* refs reached zero: nothing on the owner's side refers to the task any more. */
-static void retire(wk__tpc_task *t)
+/* retire's general case: a handle, a local join waiter, a shared join
+ * handle, an orphan, or a task dropped at shutdown. */
+static void retire_slow(wk__tpc_task *t)
 {
 	wk__tpc_core *core = t->core;
 	wk__tpc_shared *shared = t->shared;
@@ -255,7 +217,12 @@ static void retire(wk__tpc_task *t)
 	wk__tpc_handle *h = atomic_load_explicit(&t->handle, memory_order_acquire);
 
 	if (h != NULL) {
-		h->task = NULL; /* owner-only field: later remote wakes find nothing */
+		/* owner-only field: later wakes find a COMPLETE placeholder */
+		h->task = &wk__tpc_retired_task;
+		/* relaxed: the task is not polling, so no thread-safe waker can
+		 * be cloned from its cheap waker any more; cached memory must
+		 * have no handle (core.c, spawn_here). */
+		atomic_store_explicit(&t->handle, NULL, memory_order_relaxed);
 		wk__tpc_handle_release(h);
 	}
 	if (t->own & WK__TPC_OWN_LOCAL_WAITER) {
@@ -263,7 +230,7 @@ static void retire(wk__tpc_task *t)
 		wk_local_waker_drop(&t->join_local);
 	}
 	if (core != NULL)
-		unlink_task(core, t);
+		wk__tpc_core_list_remove(t);
 
 	if (shared_join && !wk__tpc_join_core_release(t)) {
 		/* A shared join handle still owns the memory and frees it later,
@@ -281,6 +248,7 @@ static void retire(wk__tpc_task *t)
 		wk__tpc_join_cell_clear(t);
 	if (core != NULL) {
 		wk__tpc_core_live_add(core, -1);
+		t->own = 0; /* cached memory has no owner flags */
 		wk__tpc_core_free_task(core, t);
 	} else {
 		/* relaxed: a statistic. */
@@ -293,16 +261,28 @@ static void retire(wk__tpc_task *t)
 		wk__tpc_shared_release(shared);
 }
 
-void wk__tpc_task_release(wk__tpc_task *t)
+/* refs reached zero: nothing on the owner's side refers to the task any more. */
+void wk__tpc_task_retire(wk__tpc_task *t)
 {
-	if (--t->refs == 0)
-		retire(t);
+	/* The common case (no owner flags, so not an orphan: its core is
+	 * alive; no shared join; no handle): off the task list and into the
+	 * cache.  acquire: the handle may have been installed by another
+	 * thread (a plain load on x86-64). */
+	if (WK__TPC_LIKELY(t->own == 0 && !(t->kind & WK__TPC_TASK_JOIN_SHARED) &&
+			   atomic_load_explicit(&t->handle, memory_order_acquire) == NULL)) {
+		wk__tpc_core *core = t->core;
+		wk__tpc_core_list_remove(t);
+		wk__tpc_core_live_add(core, -1);
+		wk__tpc_core_free_task(core, t);
+		return;
+	}
+	retire_slow(t);
 }
 
 void wk__tpc_task_orphan(wk__tpc_task *t)
 {
 	wk__tpc_core *core = t->core;
-	unlink_task(core, t);
+	wk__tpc_core_list_remove(t);
 	wk__tpc_core_live_add(core, -1);
 	/* relaxed: a statistic. */
 	atomic_fetch_add_explicit(&t->shared->foreign_tasks, 1, memory_order_relaxed);
@@ -312,6 +292,13 @@ void wk__tpc_task_orphan(wk__tpc_task *t)
 }
 
 /* ---- the local waker: plain refcount, owner core only ------------------------- */
+
+/*
+ * Two vtables with the same functions, instantiated from the same inline
+ * code: local_vtable for threaded cores (no trace test), local_vtable_traced
+ * for deterministic ones (the wake is recorded).  A clone keeps the vtable
+ * of what it was cloned from.
+ */
 
 #if WK_CHECKED
 static void check_owner(const wk__tpc_task *t, const char *op)
@@ -326,30 +313,30 @@ static void check_owner(const wk__tpc_task *t, const char *op)
 #define CHECK_OWNER(t, op) ((void)0)
 #endif
 
-static wk_raw_waker local_clone(const void *data)
+static inline wk_raw_waker local_clone_at(const void *data, const wk_raw_waker_vtable *vt)
 {
 	wk__tpc_task *t = (wk__tpc_task *)data;
 	wk_raw_waker raw;
 	CHECK_OWNER(t, "wk_tpc_local_waker_clone");
 	wk__tpc_task_retain(t);
 	raw.data = data;
-	raw.vtable = &local_vtable;
+	raw.vtable = vt;
 	return raw;
 }
 
-static void local_wake(const void *data)
+static inline void local_wake_at(const void *data, bool may_trace)
 {
 	wk__tpc_task *t = (wk__tpc_task *)data;
 	CHECK_OWNER(t, "wk_tpc_local_waker_wake");
-	wk__tpc_task_wake(t);
+	wk__tpc_task_wake_at(t, may_trace);
 	wk__tpc_task_release(t);
 }
 
-static void local_wake_by_ref(const void *data)
+static inline void local_wake_by_ref_at(const void *data, bool may_trace)
 {
 	wk__tpc_task *t = (wk__tpc_task *)data;
 	CHECK_OWNER(t, "wk_tpc_local_waker_wake_by_ref");
-	wk__tpc_task_wake(t);
+	wk__tpc_task_wake_at(t, may_trace);
 }
 
 static void local_drop(const void *data)
@@ -359,9 +346,46 @@ static void local_drop(const void *data)
 	wk__tpc_task_release(t);
 }
 
+static wk_raw_waker local_clone(const void *data)
+{
+	return local_clone_at(data, &local_vtable);
+}
+
+static void local_wake(const void *data)
+{
+	local_wake_at(data, false);
+}
+
+static void local_wake_by_ref(const void *data)
+{
+	local_wake_by_ref_at(data, false);
+}
+
 static const wk_raw_waker_vtable local_vtable = {
 	local_clone,
 	local_wake,
 	local_wake_by_ref,
+	local_drop,
+};
+
+static wk_raw_waker local_clone_traced(const void *data)
+{
+	return local_clone_at(data, &local_vtable_traced);
+}
+
+static void local_wake_traced(const void *data)
+{
+	local_wake_at(data, true);
+}
+
+static void local_wake_by_ref_traced(const void *data)
+{
+	local_wake_by_ref_at(data, true);
+}
+
+static const wk_raw_waker_vtable local_vtable_traced = {
+	local_clone_traced,
+	local_wake_traced,
+	local_wake_by_ref_traced,
 	local_drop,
 };

@@ -19,8 +19,9 @@
  *                   task with a shared join handle) and freed by the last one.
  *   wk__tpc_handle  the thread-safe side of one task, created lazily: what a
  *                   thread-safe waker points at.  Atomic refcount.  It never
- *                   keeps its task alive; the owner core clears handle->task
- *                   when the task goes, and a foreign wake only ever reaches
+ *                   keeps its task alive; the owner core points handle->task
+ *                   at a COMPLETE placeholder (wk__tpc_retired_task) when
+ *                   the task goes, and a foreign wake only ever reaches
  *                   the task through the owner's remote queue.
  *   wk__tpc_task    one spawned future.  Plain refcount (runtime reference
  *                   until complete, local wakers, local join handle).
@@ -43,14 +44,38 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #define WK__TPC_LIKELY(x) __builtin_expect(!!(x), 1)
 #define WK__TPC_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define WK__TPC_CACHELINE 64
+/* The hot paths (task_inline.h, the run queue): inlined into every caller
+ * whatever the compiler's size heuristics say, so that the constant
+ * arguments that select a mode fold away. */
+#if defined(__GNUC__)
+#define WK__TPC_HOT static inline __attribute__((always_inline))
+#else
+#define WK__TPC_HOT static inline
+#endif
+/* The rare paths next to a hot one: never inlined into it, so that the hot
+ * path keeps no registers for them (reached by tail calls, mostly). */
+#if defined(__GNUC__)
+#define WK__TPC_RARE __attribute__((noinline, cold))
+#define WK__TPC_NOINLINE __attribute__((noinline))
+#else
+#define WK__TPC_RARE
+#define WK__TPC_NOINLINE
+#endif
 
 struct wk__tpc_core;
 struct wk__tpc_det;
 struct wk__tpc_task;
+
+/* A link of a circular doubly linked list with a sentinel: adding and
+ * removing need no test for the ends. */
+typedef struct wk__tpc_link {
+	struct wk__tpc_link *prev, *next;
+} wk__tpc_link;
 
 /* ---- remote queue (remote_queue.c) --------------------------------------- */
 
@@ -126,16 +151,22 @@ typedef struct wk__tpc_handle {
 	wk__tpc_rnode node;        /* remote-queue link (first member) */
 	_Atomic uint32_t queued;   /* 1 while in the remote queue: wakes coalesce */
 	unsigned core_index;
+	wk__tpc_rqueue *rq;        /* the owner core's remote queue (in *shared) */
+	const wk_raw_waker_vtable *vtable; /* traced for a deterministic runtime */
 	_Atomic size_t refs;       /* wakers + 1 while queued + 1 from its task */
 	wk__tpc_shared *shared;    /* one reference held */
-	struct wk__tpc_task *task; /* owner core only; NULL once the task is freed */
+	/* Owner core only; wk__tpc_retired_task once the task is freed, so
+	 * that a wake needs no test for it (that task is always COMPLETE). */
+	struct wk__tpc_task *task;
 	uint64_t task_id;          /* for messages and traces */
 	uint32_t owner_thread;     /* for messages */
 	bool local_only;
 } wk__tpc_handle;
 
 extern const wk_raw_waker_vtable wk__tpc_cheap_vtable;
+extern const wk_raw_waker_vtable wk__tpc_cheap_vtable_traced; /* deterministic cores */
 extern const wk_raw_waker_vtable wk__tpc_handle_vtable;
+extern const wk_raw_waker_vtable wk__tpc_handle_vtable_traced; /* deterministic */
 
 /* The task's handle, created on first use (any thread, CAS-installed). */
 wk__tpc_handle *wk__tpc_handle_get(struct wk__tpc_task *t);
@@ -171,21 +202,27 @@ enum {
 
 typedef struct wk__tpc_task {
 	wk__tpc_rnode node;        /* remote spawn link (first member) */
+	/* Hot: every poll and wake reads these (owner core only). */
 	_Atomic uint8_t state;     /* single writer: the owner core */
 	uint8_t kind;              /* WK__TPC_TASK_*, immutable */
 	uint8_t own;               /* WK__TPC_OWN_*, owner only */
 	uint32_t refs;             /* owner only */
-	uint32_t owner_thread;     /* wk_thread_id of the owner core's thread */
 	struct wk__tpc_core *core; /* owner core; NULL once orphaned */
-	wk__tpc_shared *shared;
+	struct wk__tpc_task *run_next; /* run queue link; free-cache link */
 	wk_future *future;         /* NULL once dropped */
-	struct wk__tpc_task *run_next;
-	struct wk__tpc_task *all_prev, *all_next;
-	_Atomic(wk__tpc_handle *) handle; /* any thread; created lazily */
-	uint64_t id;
-	void *output;
+	void *output;              /* the poll writes it directly on Ready */
+	/* Built once when the task memory first enters its core and kept
+	 * while the memory stays in that core's cache (wk__tpc_task_prepare,
+	 * and the task cache in core.c): a poll lends them as they are. */
+	wk_context cx;              /* cheap mode: the context every poll gets */
 	wk_local_waker local_waker; /* lent to every poll's context */
 	wk_waker cheap_waker;       /* lent to every poll (WK_TPC_WAKER_CHEAP) */
+	wk__tpc_shared *shared;
+	uint32_t owner_thread;      /* wk_thread_id of the owner core's thread */
+	/* Spawn and retirement. */
+	wk__tpc_link all;           /* on its core's task list (core->all) */
+	_Atomic(wk__tpc_handle *) handle; /* any thread; created lazily */
+	uint64_t id;
 	wk_local_waker join_local;  /* local join: the waiting task's waker */
 	/* shared join (any thread, see join.c) */
 	_Atomic uint32_t join_done; /* 0, or the final wk_tpc_join_status */
@@ -207,21 +244,38 @@ static inline void wk__tpc_set_state(wk__tpc_task *t, uint8_t s)
 	atomic_store_explicit(&t->state, s, memory_order_relaxed);
 }
 
-/* Allocate (from the core's cache when core != NULL) and initialise. */
-wk__tpc_task *wk__tpc_task_new(struct wk__tpc_core *core, wk__tpc_shared *shared,
-			       wk_future *future, uint8_t kind, uint64_t id);
+/* What a handle points at once its task is freed: COMPLETE, on no core,
+ * never written, so waking it does nothing (task.c). */
+extern struct wk__tpc_task wk__tpc_retired_task;
+
+/* A task for a remote spawn: malloc'd and initialised, not on any core yet. */
+wk__tpc_task *wk__tpc_task_new_remote(wk__tpc_shared *shared, wk_future *future, uint8_t kind,
+				      uint64_t id);
 /* Give up a task that never entered a core (failed remote spawn). */
 void wk__tpc_task_discard(wk__tpc_task *t);
-/* Owner: the task enters its core: task list, wakers, scheduled. */
+/* Owner: fill in what stays valid while the memory stays with this core
+ * (core, wakers, context; t->shared is set already); see the task cache in
+ * core.c. */
+void wk__tpc_task_prepare(struct wk__tpc_core *core, wk__tpc_task *t);
+/* Owner: a remote spawn enters its core: prepared, listed, scheduled. */
 void wk__tpc_task_adopt(struct wk__tpc_core *core, wk__tpc_task *t);
+/* Owner: a wake from outside the task's local wakers (a drained remote
+ * wake, a thread-safe waker woken on the owner core): traced when the core
+ * is deterministic. */
 void wk__tpc_task_wake(wk__tpc_task *t);
-void wk__tpc_task_poll(struct wk__tpc_core *core, wk__tpc_task *t);
-void wk__tpc_task_retain(wk__tpc_task *t);
-void wk__tpc_task_release(wk__tpc_task *t);
+/* refs reached zero (task_inline.h, wk__tpc_task_release). */
+void wk__tpc_task_retire(wk__tpc_task *t);
+/* waker_kind on_waker: one poll with a lazily built thread-safe waker. */
+wk_poll wk__tpc_task_poll_on_waker(wk__tpc_task *t);
 /* Owner, at shutdown: drop the unfinished future (the caller marked it complete). */
 void wk__tpc_task_cancel(wk__tpc_task *t);
 /* Owner, at shutdown: the runtime goes, the task stays for its holders. */
 void wk__tpc_task_orphan(wk__tpc_task *t);
+/* The overflow abort of wk__tpc_task_retain, out of line. */
+#if defined(__GNUC__)
+__attribute__((noreturn, cold))
+#endif
+void wk__tpc_task_ref_overflow(const wk__tpc_task *t);
 
 /* ---- join (join.c) -------------------------------------------------------- */
 
@@ -238,53 +292,119 @@ void wk__tpc_join_cell_clear(wk__tpc_task *t);
 #define WK__TPC_TASK_CACHE 256
 
 typedef struct wk__tpc_core {
-	_Alignas(WK__TPC_CACHELINE) struct wk_tpc_runtime *rt;
-	wk__tpc_shared *shared;
-	wk__tpc_rqueue *rq;
-	struct wk__tpc_det *det; /* deterministic mode: the tracer; NULL otherwise */
-	unsigned index;
-	wk_tpc_waker_kind waker_kind;
-	bool closing;
-	wk__tpc_task *run_head, *run_tail;
-	wk__tpc_task *all_head;
-	wk__tpc_task *cache;
+	/* Hot: the run loop, wakes and spawns. */
+	/* Run queue: FIFO through task->run_next; run_tail_link points at the
+	 * last task's run_next, or at run_head when the queue is empty.  The
+	 * last task's run_next is left unset (the pop knows the last task by
+	 * run_tail_link), so a push is two stores and no test. */
+	_Alignas(WK__TPC_CACHELINE) wk__tpc_task *run_head;
+	wk__tpc_task **run_tail_link;
+	wk__tpc_link all;        /* sentinel of the list of this core's tasks */
+	wk__tpc_task *cache;     /* free task memory, prepared for this core */
 	unsigned cache_len;
-	uint64_t next_seq;
+	bool closing;
+	uint64_t next_id;        /* last id of a spawn made here */
+	struct wk__tpc_det *det; /* deterministic mode: the tracer; NULL otherwise */
+	wk__tpc_rqueue *rq;
+	struct wk_tpc_runtime *rt;
+	wk__tpc_shared *shared;
+	unsigned index;
+	uint32_t thread_id;      /* wk_thread_id of the thread that runs the core */
+	wk_tpc_waker_kind waker_kind;
 	/* timers (timer.c) */
 	wk_tpc_timer **heap;
 	size_t heap_len, heap_cap;
 	uint64_t timer_seq;
 	/* read by other threads */
-	_Atomic long live;                  /* single writer: tasks allocated minus freed here */
+	/* On a line of their own: the hot fields above are the core thread's
+	 * alone and should not share a line with what others read. */
+	_Alignas(WK__TPC_CACHELINE) _Atomic long live; /* single writer: allocated minus freed */
 	_Atomic uint64_t published_deadline; /* next timer when parked; UINT64_MAX none */
 	_Atomic uint32_t park_seq;           /* odd while parked */
 	pthread_t thread;
 	bool thread_started;
 } wk__tpc_core;
 
-/* The core the calling thread runs (threads: its core thread; deterministic:
- * the core being stepped), else NULL. */
-extern _Thread_local wk__tpc_core *wk__tpc_tls_core;
+/*
+ * The core the calling thread runs (threads: its core thread; deterministic:
+ * the core being stepped), else NULL; and that core's remote queue, which
+ * identifies the core to a handle in one load (waker.c).  Both are set by
+ * wk__tpc_set_current only.
+ *
+ * initial-exec: they are read on every wake through a thread-safe waker,
+ * every threaded local wake, every spawn and every join poll.  The
+ * general-dynamic model a position-independent build defaults to is a call
+ * to __tls_get_addr as far as the compiler knows (the linker relaxes it
+ * only when it links an executable), so every function touching them saved
+ * and restored registers around it.  Initial-exec is a load off %fs; in a
+ * shared build the two pointers take 16 bytes of static TLS, which glibc
+ * keeps spare room for even when the library comes in through dlopen.
+ */
+#if defined(__GNUC__)
+#define WK__TPC_TLS_MODEL __attribute__((tls_model("initial-exec")))
+#else
+#define WK__TPC_TLS_MODEL
+#endif
+extern _Thread_local wk__tpc_core *wk__tpc_tls_core WK__TPC_TLS_MODEL;
+extern _Thread_local wk__tpc_rqueue *wk__tpc_tls_rq WK__TPC_TLS_MODEL;
 
-static inline void wk__tpc_core_schedule(wk__tpc_core *core, wk__tpc_task *t)
+static inline void wk__tpc_set_current(wk__tpc_core *core)
 {
-	t->run_next = NULL;
-	if (core->run_tail != NULL)
-		core->run_tail->run_next = t;
-	else
-		core->run_head = t;
-	core->run_tail = t;
+	wk__tpc_tls_core = core;
+	wk__tpc_tls_rq = core != NULL ? core->rq : NULL;
 }
 
-static inline wk__tpc_task *wk__tpc_core_pop(wk__tpc_core *core)
+WK__TPC_HOT void wk__tpc_core_schedule(wk__tpc_core *core, wk__tpc_task *t)
+{
+	*core->run_tail_link = t;
+	core->run_tail_link = &t->run_next;
+}
+
+WK__TPC_HOT wk__tpc_task *wk__tpc_core_pop(wk__tpc_core *core)
 {
 	wk__tpc_task *t = core->run_head;
 	if (t != NULL) {
-		core->run_head = t->run_next;
-		if (core->run_head == NULL)
-			core->run_tail = NULL;
+		/* Likely: the short queue (a task waking one other, a self-wake
+		 * that was not polled again) is the latency-critical case, and
+		 * this keeps its path free of taken jumps. */
+		if (WK__TPC_LIKELY(core->run_tail_link == &t->run_next)) {
+			/* The last one: t->run_next was never set. */
+			core->run_head = NULL;
+			core->run_tail_link = &core->run_head;
+		} else {
+			core->run_head = t->run_next;
+		}
 	}
 	return t;
+}
+
+/* Forget the run queue (shutdown: its tasks are all COMPLETE). */
+static inline void wk__tpc_core_run_queue_clear(wk__tpc_core *core)
+{
+	core->run_head = NULL;
+	core->run_tail_link = &core->run_head;
+}
+
+static inline wk__tpc_task *wk__tpc_task_of_link(wk__tpc_link *l)
+{
+	return (wk__tpc_task *)(void *)((char *)l - offsetof(wk__tpc_task, all));
+}
+
+/* Every task of a core is on its list from adoption until it retires or is
+ * orphaned, so that shutdown finds them all. */
+WK__TPC_HOT void wk__tpc_core_list_add(wk__tpc_core *core, wk__tpc_task *t)
+{
+	wk__tpc_link *s = &core->all;
+	t->all.prev = s;
+	t->all.next = s->next;
+	s->next->prev = &t->all;
+	s->next = &t->all;
+}
+
+WK__TPC_HOT void wk__tpc_core_list_remove(wk__tpc_task *t)
+{
+	t->all.prev->next = t->all.next;
+	t->all.next->prev = t->all.prev;
 }
 
 /* Single-writer counter update: a relaxed load and store, no RMW. */
@@ -299,12 +419,13 @@ static inline void wk__tpc_core_live_add(wk__tpc_core *core, long d)
 void wk__tpc_core_init(wk__tpc_core *core, struct wk_tpc_runtime *rt, unsigned index);
 /* Apply everything in the remote queue; returns how many items. */
 size_t wk__tpc_core_drain(wk__tpc_core *core);
-/* Poll the task at the head of the run queue; 0 when the queue is empty. */
+/* Poll the task at the head of the run queue; 0 when the queue is empty.
+ * The deterministic scheduler's RUN (traced); the threads use
+ * wk__tpc_core_run_batch (task_inline.h). */
 int wk__tpc_core_run_one(wk__tpc_core *core);
 int wk__tpc_core_spawn_here(wk__tpc_core *core, wk_future *f, unsigned flags, bool local_join,
 			    wk_tpc_join **join_out);
 uint64_t wk__tpc_core_now(const wk__tpc_core *core);
-void wk__tpc_core_free_task(wk__tpc_core *core, wk__tpc_task *t);
 /* Stop for good and drop every unfinished future (shutdown.c). */
 void wk__tpc_core_shutdown(wk__tpc_core *core);
 
@@ -348,5 +469,8 @@ void wk__tpc_trace(struct wk__tpc_det *det, int kind, int core, uint64_t task, u
 		if (WK__TPC_UNLIKELY((core)->det != NULL))                                         \
 			wk__tpc_trace((core)->det, (kind), (int)(core)->index, (task), (a));       \
 	} while (0)
+
+/* The inline hot paths: wake, poll, release (they need all of the above). */
+#include "task_inline.h"
 
 #endif /* WK_TPC_INTERNAL_H */

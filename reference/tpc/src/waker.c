@@ -77,6 +77,8 @@ wk__tpc_handle *wk__tpc_handle_get(wk__tpc_task *t)
 	h->node.kind = WK__TPC_RNODE_WAKE;
 	atomic_init(&h->queued, 0);
 	h->core_index = t->core->index;
+	h->rq = t->core->rq;
+	h->vtable = t->core->det != NULL ? &wk__tpc_handle_vtable_traced : &wk__tpc_handle_vtable;
 	atomic_init(&h->refs, 1); /* the task's reference, dropped when the task goes */
 	h->shared = t->shared;
 	wk__tpc_shared_retain(h->shared);
@@ -95,7 +97,7 @@ wk__tpc_handle *wk__tpc_handle_get(wk__tpc_task *t)
 
 /* ---- routing -------------------------------------------------------------------- */
 
-static void route(wk__tpc_handle *h, const char *op)
+static WK__TPC_NOINLINE void route(wk__tpc_handle *h, const char *op)
 {
 	wk__tpc_shared *s = h->shared;
 	if (h->local_only && s->policy == WK_TPC_FOREIGN_ABORT)
@@ -107,7 +109,7 @@ static void route(wk__tpc_handle *h, const char *op)
 	if (atomic_exchange_explicit(&h->queued, 1, memory_order_acq_rel) != 0)
 		return; /* already queued: this wake coalesces with it */
 	handle_retain(h, op); /* the queue's reference */
-	if (!wk__tpc_rq_push(&s->queues[h->core_index], &h->node)) {
+	if (!wk__tpc_rq_push(h->rq, &h->node)) {
 		/* Runtime gone: the wake has nowhere to go, and nothing to wake.
 		 * queued stays set, so later wakes return at once. */
 		wk__tpc_handle_release(h);
@@ -117,18 +119,27 @@ static void route(wk__tpc_handle *h, const char *op)
 		wk__tpc_trace(s->det, WK_TPC_EV_ROUTE, (int)h->core_index, h->task_id, 0);
 }
 
-static bool on_core(const wk__tpc_shared *s, unsigned index)
+/*
+ * Whether the calling thread runs the handle's owner core.  A core's remote
+ * queue identifies it: it lives in the shared block, which the handle keeps
+ * alive, so no other core (of this runtime or a later one) can have the
+ * same address; the current core's queue is kept in a thread-local for
+ * this one comparison.
+ */
+static inline bool on_owner_core(const wk__tpc_handle *h)
 {
-	const wk__tpc_core *c = wk__tpc_tls_core;
-	return c != NULL && c->shared == s && c->index == index;
+	return wk__tpc_tls_rq == h->rq;
 }
 
-static void handle_wake_impl(wk__tpc_handle *h, const char *op)
+/* A handle wake on the owner core is a local wake of the task (no atomic);
+ * anywhere else it is routed (a tail call, off the hot path). */
+static inline void handle_wake_impl(wk__tpc_handle *h, const char *op, bool may_trace)
 {
-	if (on_core(h->shared, h->core_index)) {
-		/* The owner core: handle->task is ours to read; NULL when gone. */
-		if (h->task != NULL)
-			wk__tpc_task_wake(h->task);
+	if (WK__TPC_LIKELY(on_owner_core(h))) {
+		/* The owner core: handle->task is ours to read; once the task
+		 * is gone it is the COMPLETE placeholder, and the wake is
+		 * ignored like any wake of a COMPLETE task. */
+		wk__tpc_task_wake_at(h->task, may_trace);
 		return;
 	}
 	route(h, op);
@@ -136,23 +147,12 @@ static void handle_wake_impl(wk__tpc_handle *h, const char *op)
 
 static wk_raw_waker handle_clone(const void *data)
 {
+	const wk__tpc_handle *h = data;
 	wk_raw_waker raw;
 	handle_retain((wk__tpc_handle *)data, "wk_tpc_waker_clone");
 	raw.data = data;
-	raw.vtable = &wk__tpc_handle_vtable;
+	raw.vtable = h->vtable;
 	return raw;
-}
-
-static void handle_wake(const void *data)
-{
-	wk__tpc_handle *h = (wk__tpc_handle *)data;
-	handle_wake_impl(h, "wk_tpc_waker_wake");
-	wk__tpc_handle_release(h);
-}
-
-static void handle_wake_by_ref(const void *data)
-{
-	handle_wake_impl((wk__tpc_handle *)data, "wk_tpc_waker_wake_by_ref");
 }
 
 static void handle_drop(const void *data)
@@ -160,10 +160,45 @@ static void handle_drop(const void *data)
 	wk__tpc_handle_release((wk__tpc_handle *)data);
 }
 
+/* Two vtables, as for the local waker (task.c): handles of threaded
+ * runtimes, whose owner-core wakes test for no tracer, and handles of
+ * deterministic ones.  h->vtable says which; a clone keeps it. */
+
+static void handle_wake(const void *data)
+{
+	wk__tpc_handle *h = (wk__tpc_handle *)data;
+	handle_wake_impl(h, "wk_tpc_waker_wake", false);
+	wk__tpc_handle_release(h);
+}
+
+static void handle_wake_by_ref(const void *data)
+{
+	handle_wake_impl((wk__tpc_handle *)data, "wk_tpc_waker_wake_by_ref", false);
+}
+
 const wk_raw_waker_vtable wk__tpc_handle_vtable = {
 	handle_clone,
 	handle_wake,
 	handle_wake_by_ref,
+	handle_drop,
+};
+
+static void handle_wake_traced(const void *data)
+{
+	wk__tpc_handle *h = (wk__tpc_handle *)data;
+	handle_wake_impl(h, "wk_tpc_waker_wake", true);
+	wk__tpc_handle_release(h);
+}
+
+static void handle_wake_by_ref_traced(const void *data)
+{
+	handle_wake_impl((wk__tpc_handle *)data, "wk_tpc_waker_wake_by_ref", true);
+}
+
+const wk_raw_waker_vtable wk__tpc_handle_vtable_traced = {
+	handle_clone,
+	handle_wake_traced,
+	handle_wake_by_ref_traced,
 	handle_drop,
 };
 
@@ -175,25 +210,19 @@ static wk_raw_waker cheap_clone(const void *data)
 	wk_raw_waker raw;
 	handle_retain(h, "wk_tpc_waker_clone");
 	raw.data = h;
-	raw.vtable = &wk__tpc_handle_vtable;
+	raw.vtable = h->vtable;
 	return raw;
 }
 
-static void cheap_wake_by_ref(const void *data)
+static inline void cheap_wake_by_ref_at(const void *data, bool may_trace)
 {
 	wk__tpc_task *t = (wk__tpc_task *)data;
 	/* The task is polling, so it and its core are alive. */
-	if (wk__tpc_tls_core == t->core) {
-		wk__tpc_task_wake(t);
+	if (WK__TPC_LIKELY(wk__tpc_tls_core == t->core)) {
+		wk__tpc_task_wake_at(t, may_trace);
 		return;
 	}
 	route(wk__tpc_handle_get(t), "wk_tpc_waker_wake_by_ref");
-}
-
-static void cheap_wake(const void *data)
-{
-	/* Nothing is owned, so nothing to release: a wake by value is a wake. */
-	cheap_wake_by_ref(data);
 }
 
 static void cheap_drop(const void *data)
@@ -201,10 +230,31 @@ static void cheap_drop(const void *data)
 	(void)data; /* owns nothing */
 }
 
+/* Nothing is owned, so nothing to release: a wake by value is a wake.
+ * Two vtables, as for the local waker (task.c): threaded cores, and
+ * deterministic ones whose wakes are traced. */
+
+static void cheap_wake_by_ref(const void *data)
+{
+	cheap_wake_by_ref_at(data, false);
+}
+
 const wk_raw_waker_vtable wk__tpc_cheap_vtable = {
 	cheap_clone,
-	cheap_wake,
 	cheap_wake_by_ref,
+	cheap_wake_by_ref,
+	cheap_drop,
+};
+
+static void cheap_wake_by_ref_traced(const void *data)
+{
+	cheap_wake_by_ref_at(data, true);
+}
+
+const wk_raw_waker_vtable wk__tpc_cheap_vtable_traced = {
+	cheap_clone,
+	cheap_wake_by_ref_traced,
+	cheap_wake_by_ref_traced,
 	cheap_drop,
 };
 
@@ -215,5 +265,5 @@ wk_waker wk__tpc_on_waker_ctor(const wk_local_waker *local_waker, void *arg)
 	wk__tpc_handle *h = wk__tpc_handle_get((wk__tpc_task *)arg);
 	(void)local_waker;
 	handle_retain(h, "wk_tpc_on_waker");
-	return wk_waker_new(h, &wk__tpc_handle_vtable);
+	return wk_waker_new(h, h->vtable);
 }
