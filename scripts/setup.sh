@@ -11,6 +11,7 @@ packages=(
 	cmake              # the build (presets need >= 3.25; Debian 12 has 3.25.1)
 	make               # CMake's default generator
 	gcc                # default compiler, and gcc's ASan/UBSan/TSan runtimes
+	libc6-dev          # C headers and crt files: only a Recommends of gcc, and setup skips recommends
 	clang              # second compiler; the asan and tsan presets
 	libclang-rt-14-dev # clang 14's sanitizer runtimes
 	libcmocka-dev      # unit-test framework of the reference tests
