@@ -69,6 +69,12 @@ double wkc__profile_scale(const wkc__profile *p)
 	}
 }
 
+double wkc__profile_scale_for(const wkc__profile *p, double multiplier)
+{
+	double scale = wkc__profile_scale(p), def = wkc__profile_multiplier(p);
+	return multiplier > def ? scale * def / multiplier : scale;
+}
+
 const char *wkc__profile_sanitizer(const wkc__profile *p)
 {
 	if (p->kind == WKC__PROF_ASAN)

@@ -36,6 +36,12 @@ int wkc__profile_parse(const char *s, wkc__profile *p, char *err, size_t errlen)
 double wkc__profile_multiplier(const wkc__profile *p);
 /* Loop-size scale handed to checks (wkc_scale). */
 double wkc__profile_scale(const wkc__profile *p);
+/* The scale for a run whose timeout multiplier is `multiplier` (0: the
+ * profile's default): a multiplier above the profile's default (a slow
+ * machine) shrinks the scale by the same factor, so the checks' bounded
+ * waits grow and their loops shrink with the timeouts; a smaller one only
+ * shortens the timeouts. */
+double wkc__profile_scale_for(const wkc__profile *p, double multiplier);
 
 /* The sanitizer the harness must be built with ("address", "thread") or
  * NULL when any build will do. */

@@ -151,7 +151,7 @@ static void start(const wkc__runner_cfg *cfg, slot *s, const wkc_check *c)
 		vg_abs = wkc__xasprintf("%s/%s", cfg->out_dir, s->vg_rel);
 
 	snprintf(seed_hex, sizeof seed_hex, "0x%016llx", (unsigned long long)seed);
-	snprintf(scale, sizeof scale, "%g", wkc__profile_scale(cfg->profile));
+	snprintf(scale, sizeof scale, "%g", wkc__profile_scale_for(cfg->profile, cfg->multiplier));
 	{
 		char *argv[] = {
 			(char *)wkc__self_exe(), "__child", "--check", (char *)c->name,

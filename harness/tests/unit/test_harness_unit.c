@@ -19,6 +19,7 @@
 #include "json.h"
 #include "loader.h"
 #include "opts.h"
+#include "profile.h"
 #include "proto.h"
 #include "replay.h"
 #include "requirements.h"
@@ -476,6 +477,25 @@ static long overlap_body(wkc_ctx *cx, unsigned index, void *arg)
 	return 100 + (long)index;
 }
 
+/* A larger --timeout-multiplier than the profile's default stretches the
+ * checks' waits (a smaller scale); a smaller one leaves them alone. */
+static void test_profile_scale(void)
+{
+	wkc__profile def, tsan, vg;
+	char err[200];
+	EXPECT(wkc__profile_parse("default", &def, err, sizeof err) == 0);
+	EXPECT(wkc__profile_parse("tsan", &tsan, err, sizeof err) == 0);
+	EXPECT(wkc__profile_parse("valgrind", &vg, err, sizeof err) == 0);
+	EXPECT(wkc__profile_scale_for(&def, 1) == 1);
+	EXPECT(wkc__profile_scale_for(&def, 0.5) == 1);
+	EXPECT(wkc__profile_scale_for(&def, 4) == 0.25);
+	EXPECT(wkc__profile_scale_for(&tsan, wkc__profile_multiplier(&tsan)) ==
+	       wkc__profile_scale(&tsan));
+	EXPECT(wkc__profile_scale_for(&tsan, 2 * wkc__profile_multiplier(&tsan)) ==
+	       wkc__profile_scale(&tsan) / 2);
+	EXPECT(wkc__profile_scale_for(&vg, 1) == wkc__profile_scale(&vg));
+}
+
 static void test_hammer(void)
 {
 	static wkc_ctx cx;
@@ -511,6 +531,7 @@ int main(void)
 	test_requirements();
 	test_verdicts();
 	test_sanitizer_verdicts();
+	test_profile_scale();
 	test_hammer();
 	if (failures) {
 		fprintf(stderr, "harness unit tests: %d failure(s)\n", failures);
