@@ -166,6 +166,20 @@ static task_state *collect(const wkc_event *ev, size_t n, uint64_t cutoff, uint3
 
 #define OOM(f) violation((f), "oracle out of memory: verdict unknown")
 
+/* How an oracle over per-task state starts: clear the finding and collect
+ * the tasks from events before `cutoff`.  NULL when out of memory, with the
+ * finding saying so (the caller returns f->count). */
+static task_state *start_with_tasks(const wkc_event *ev, size_t n, uint64_t cutoff,
+				    uint32_t *m_out, wkc_finding *f)
+{
+	task_state *t;
+	reset(f);
+	t = collect(ev, n, cutoff, m_out);
+	if (t == NULL)
+		OOM(f);
+	return t;
+}
+
 /* ---- FIRST_POLL ----------------------------------------------------------------- */
 
 unsigned wkc_oracle_first_poll(const wkc_event *ev, size_t n, const wkc_oracle_opts *o,
@@ -175,12 +189,9 @@ unsigned wkc_oracle_first_poll(const wkc_event *ev, size_t n, const wkc_oracle_o
 	uint32_t m;
 	task_state *t;
 	(void)o;
-	reset(f);
-	t = collect(ev, n, cut, &m);
-	if (t == NULL) {
-		OOM(f);
+	t = start_with_tasks(ev, n, cut, &m, f);
+	if (t == NULL)
 		return f->count;
-	}
 	for (uint32_t id = 1; id <= m; id++)
 		if (t[id].spawn_seq != NO_SEQ && t[id].spawn_result == 0 && t[id].polls == 0)
 			violation(f, "task %" PRIu32 " was spawned (seq %" PRIu64
@@ -199,12 +210,9 @@ unsigned wkc_oracle_lost_wakeup(const wkc_event *ev, size_t n, const wkc_oracle_
 	uint32_t m;
 	task_state *t;
 	(void)o;
-	reset(f);
-	t = collect(ev, n, cut, &m);
-	if (t == NULL) {
-		OOM(f);
+	t = start_with_tasks(ev, n, cut, &m, f);
+	if (t == NULL)
 		return f->count;
-	}
 	for (uint32_t id = 1; id <= m; id++) {
 		const task_state *s = &t[id];
 		const wkc_event *w;
@@ -237,12 +245,9 @@ unsigned wkc_oracle_after_ready(const wkc_event *ev, size_t n, const wkc_oracle_
 	uint32_t m;
 	task_state *t;
 	(void)o;
-	reset(f);
-	t = collect(ev, n, NO_SEQ, &m);
-	if (t == NULL) {
-		OOM(f);
+	t = start_with_tasks(ev, n, NO_SEQ, &m, f);
+	if (t == NULL)
 		return f->count;
-	}
 	for (size_t i = 0; i < n; i++) {
 		const wkc_event *e = &ev[i];
 		const task_state *s = &t[e->task];
@@ -335,12 +340,9 @@ unsigned wkc_oracle_affinity(const wkc_event *ev, size_t n, const wkc_oracle_opt
 	task_state *t;
 	uint32_t core_thread[MAX_CORES] = {0};
 	(void)o;
-	reset(f);
-	t = collect(ev, n, NO_SEQ, &m);
-	if (t == NULL) {
-		OOM(f);
+	t = start_with_tasks(ev, n, NO_SEQ, &m, f);
+	if (t == NULL)
 		return f->count;
-	}
 	for (size_t i = 0; i < n; i++) {
 		const wkc_event *e = &ev[i];
 		task_state *s = &t[e->task];
@@ -386,12 +388,9 @@ unsigned wkc_oracle_drop_once(const wkc_event *ev, size_t n, const wkc_oracle_op
 	uint64_t destroy = first_of(ev, n, WKC_EV_DESTROY_BEGIN);
 	uint32_t m;
 	task_state *t;
-	reset(f);
-	t = collect(ev, n, NO_SEQ, &m);
-	if (t == NULL) {
-		OOM(f);
+	t = start_with_tasks(ev, n, NO_SEQ, &m, f);
+	if (t == NULL)
 		return f->count;
-	}
 	for (uint32_t id = 1; id <= m; id++) {
 		const task_state *s = &t[id];
 		bool refused = s->spawn_seq != NO_SEQ && s->spawn_result != 0;
@@ -495,33 +494,19 @@ static unsigned count_anomalies(const wkc_event *ev, size_t n, uint32_t a, uint3
 	return f->count;
 }
 
-unsigned wkc_oracle_waker_present(const wkc_event *ev, size_t n, const wkc_oracle_opts *o,
-				  wkc_finding *f)
-{
-	(void)o;
-	return count_anomalies(ev, n, WKC_ANOM_NO_WAKER, WKC_ANOM_NO_WAKER, f);
-}
+/* An oracle that is the count of anomalies of kind a or b. */
+#define ANOMALY_ORACLE(name, a, b)                                                                 \
+	unsigned wkc_oracle_##name(const wkc_event *ev, size_t n, const wkc_oracle_opts *o,        \
+				   wkc_finding *f)                                                 \
+	{                                                                                          \
+		(void)o;                                                                           \
+		return count_anomalies(ev, n, (a), (b), f);                                        \
+	}
 
-unsigned wkc_oracle_never_blocks(const wkc_event *ev, size_t n, const wkc_oracle_opts *o,
-				 wkc_finding *f)
-{
-	(void)o;
-	return count_anomalies(ev, n, WKC_ANOM_BARRIER_TIMEOUT, WKC_ANOM_SLOW_WAKE, f);
-}
-
-unsigned wkc_oracle_ordering(const wkc_event *ev, size_t n, const wkc_oracle_opts *o,
-			     wkc_finding *f)
-{
-	(void)o;
-	return count_anomalies(ev, n, WKC_ANOM_STALE_PAYLOAD, WKC_ANOM_STALE_PAYLOAD, f);
-}
-
-unsigned wkc_oracle_nested_drop(const wkc_event *ev, size_t n, const wkc_oracle_opts *o,
-				wkc_finding *f)
-{
-	(void)o;
-	return count_anomalies(ev, n, WKC_ANOM_DROP_IN_WAKE, WKC_ANOM_DROP_IN_WAKE, f);
-}
+ANOMALY_ORACLE(waker_present, WKC_ANOM_NO_WAKER, WKC_ANOM_NO_WAKER)
+ANOMALY_ORACLE(never_blocks, WKC_ANOM_BARRIER_TIMEOUT, WKC_ANOM_SLOW_WAKE)
+ANOMALY_ORACLE(ordering, WKC_ANOM_STALE_PAYLOAD, WKC_ANOM_STALE_PAYLOAD)
+ANOMALY_ORACLE(nested_drop, WKC_ANOM_DROP_IN_WAKE, WKC_ANOM_DROP_IN_WAKE)
 
 /* ---- SPURIOUS ------------------------------------------------------------------- */
 

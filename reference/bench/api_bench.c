@@ -60,15 +60,16 @@
  *     loop counter, branch
  * so the inline API adds nothing.  The differences are inside the callees:
  *     floor_clone:      addq $1,(%rdi); mov; lea vtable; ret
- *     local_wake_clone: load count; cmp with WK_REFCOUNT_MAX - 1; jb cold;
- *                       add; store; mov; lea vtable; ret   (+movabs of the
- *                       limit; clang also pushes/pops for the cold call)
+ *     local_wake_clone: load count; add; store; cmp the old count with
+ *                       WK_REFCOUNT_MAX - 1; jb cold; lea vtable; ret
+ *                       (+movabs of the limit; clang also pushes/pops for
+ *                       the cold call)
  *     floor_drop:       subq $1,(%rdi); ret
  *     local_wake_drop:  subq $1,(%rdi); jne <a ret> (gcc: a taken branch to
  *                       a ret placed after the inline free path)
  * Callgrind, instructions per op (support/callgrind_per_op.sh), gcc / clang:
- *     bare_inc_dec 5 / 4, floor 14 / 13, local_clone_drop 20 / 23,
- *     waker_clone_drop 19 / 22 (two lock-prefixed RMWs instead of plain ones).
+ *     bare_inc_dec 5 / 4, floor 14 / 13, local_clone_drop 20 / 21,
+ *     waker_clone_drop 19 / 20 (two lock-prefixed RMWs instead of plain ones).
  *
  * TARGETS (printed with PASS / MISS; timing never fails the program)
  *   local_clone_drop / floor            <= 1.5x

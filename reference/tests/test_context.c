@@ -23,10 +23,8 @@ static void context_waker_is_the_builder_waker(void **state)
 	wkt_counter c, d;
 	(void)state;
 
-	wkt_counter_init(&c);
-	wkt_counter_init(&d);
-	wk_waker w = wk_waker_from_raw(wkt_counter_raw(&c));
-	wk_waker v = wk_waker_from_raw(wkt_counter_raw(&d));
+	wk_waker w = wkt_counting_waker(&c);
+	wk_waker v = wkt_counting_waker(&d);
 
 	wk_context_builder b = wk_context_builder_from_waker(&w);
 	wk_context cx = wk_context_builder_build(&b);
@@ -54,10 +52,8 @@ static void context_local_waker_set_or_fallback(void **state)
 	wkt_counter c, l;
 	(void)state;
 
-	wkt_counter_init(&c);
-	wkt_counter_init(&l);
-	wk_waker w = wk_waker_from_raw(wkt_counter_raw(&c));
-	wk_local_waker lw = wk_local_waker_from_raw(wkt_counter_raw(&l));
+	wk_waker w = wkt_counting_waker(&c);
+	wk_local_waker lw = wkt_counting_local_waker(&l);
 
 	/* No local waker set: the waker viewed as local. */
 	wk_context_builder b = wk_context_builder_from_waker(&w);
@@ -119,14 +115,10 @@ static void setters_change_only_their_field_last_wins(void **state)
 	wkt_counter c1, c2, l1, l2;
 	(void)state;
 
-	wkt_counter_init(&c1);
-	wkt_counter_init(&c2);
-	wkt_counter_init(&l1);
-	wkt_counter_init(&l2);
-	wk_waker w1 = wk_waker_from_raw(wkt_counter_raw(&c1));
-	wk_waker w2 = wk_waker_from_raw(wkt_counter_raw(&c2));
-	wk_local_waker lw1 = wk_local_waker_from_raw(wkt_counter_raw(&l1));
-	wk_local_waker lw2 = wk_local_waker_from_raw(wkt_counter_raw(&l2));
+	wk_waker w1 = wkt_counting_waker(&c1);
+	wk_waker w2 = wkt_counting_waker(&c2);
+	wk_local_waker lw1 = wkt_counting_local_waker(&l1);
+	wk_local_waker lw2 = wkt_counting_local_waker(&l2);
 
 	wk_context_builder b = wk_context_builder_from_waker(&w1);
 	/* Setters return the builder, for chaining. */
@@ -207,14 +199,10 @@ static void builder_from_context_inherits_and_isolates(void **state)
 	wkt_counter c1, c2, l1, l2;
 	(void)state;
 
-	wkt_counter_init(&c1);
-	wkt_counter_init(&c2);
-	wkt_counter_init(&l1);
-	wkt_counter_init(&l2);
-	wk_waker w1 = wk_waker_from_raw(wkt_counter_raw(&c1));
-	wk_waker w2 = wk_waker_from_raw(wkt_counter_raw(&c2));
-	wk_local_waker lw1 = wk_local_waker_from_raw(wkt_counter_raw(&l1));
-	wk_local_waker lw2 = wk_local_waker_from_raw(wkt_counter_raw(&l2));
+	wk_waker w1 = wkt_counting_waker(&c1);
+	wk_waker w2 = wkt_counting_waker(&c2);
+	wk_local_waker lw1 = wkt_counting_local_waker(&l1);
+	wk_local_waker lw2 = wkt_counting_local_waker(&l2);
 
 	wk_context_builder pb = wk_context_builder_from_waker(&w1);
 	wk_context_builder_local_waker(&pb, &lw1);

@@ -29,8 +29,7 @@ static wk_waker probe_ctor(const wk_local_waker *local_waker, void *arg)
 	p->calls++;
 	p->seen_local = local_waker;
 	p->seen_arg = arg;
-	wkt_counter_init(&p->built);
-	return wk_waker_from_raw(wkt_counter_raw(&p->built));
+	return wkt_counting_waker(&p->built);
 }
 
 /* @proves WK-EXT-001 */
@@ -39,8 +38,7 @@ static void local_only_context_returns_its_local_waker(void **state)
 	wkt_counter l;
 	(void)state;
 
-	wkt_counter_init(&l);
-	wk_local_waker lw = wk_local_waker_from_raw(wkt_counter_raw(&l));
+	wk_local_waker lw = wkt_counting_local_waker(&l);
 	wk_context_builder b = wk_context_builder_from_local_waker(&lw);
 	wk_context cx = wk_context_builder_build(&b);
 	assert_ptr_equal(wk_context_local_waker(&cx), &lw);
@@ -213,8 +211,7 @@ static void on_waker_ctor_receives_local_waker_and_arg(void **state)
 	wk_lazy_waker storage;
 	(void)state;
 
-	wkt_counter_init(&l);
-	wk_local_waker lw = wk_local_waker_from_raw(wkt_counter_raw(&l));
+	wk_local_waker lw = wkt_counting_local_waker(&l);
 	wk_context_builder b = wk_context_builder_from_local_waker(&lw);
 	wk_context_builder_on_waker(&b, &storage, probe_ctor, &probe);
 	/* A local waker set after on_waker does not change what the
@@ -233,8 +230,7 @@ static void on_waker_ctor_receives_local_waker_and_arg(void **state)
 	 * local, and the lazy waker replaces the waker in the context. */
 	wkt_counter c;
 	ctor_probe probe2 = {0};
-	wkt_counter_init(&c);
-	wk_waker w = wk_waker_from_raw(wkt_counter_raw(&c));
+	wk_waker w = wkt_counting_waker(&c);
 	wk_context_builder wb = wk_context_builder_from_waker(&w);
 	wk_context_builder_on_waker(&wb, &storage, probe_ctor, &probe2);
 	wk_context wcx = wk_context_builder_build(&wb);

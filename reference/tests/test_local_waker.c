@@ -220,8 +220,7 @@ static void local_will_wake_compares_data_and_vtable(void **state)
 	ASSERT_PLAIN(&p, 1, 0, 0, 0, 2); /* pure */
 
 	/* A local waker against a waker viewed as local. */
-	wkt_counter_init(&c);
-	wk_waker w = wk_waker_from_raw(wkt_counter_raw(&c));
+	wk_waker w = wkt_counting_waker(&c);
 	wk_local_waker l_same = wk_local_waker_from_raw(wkt_counter_raw(&c));
 	atomic_fetch_add(&c.live, 1); /* l_same is a second instance */
 	assert_true(wk_local_waker_will_wake(&l_same, wk_waker_as_local(&w)));

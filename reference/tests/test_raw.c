@@ -388,8 +388,7 @@ static void library_thread_safe_vtables_under_concurrent_use(void **state)
 
 	/* The counting vtable: the API adds no shared state of its own. */
 	wkt_counter c;
-	wkt_counter_init(&c);
-	wk_waker cw = wk_waker_from_raw(wkt_counter_raw(&c));
+	wk_waker cw = wkt_counting_waker(&c);
 	hammer_waker(&cw, n);
 	/* Per thread: 1 clone by main, 3n clones, n wakes, 2n by ref, 2n + 1 drops. */
 	WKT_ASSERT_COUNTS(&c, HAMMER_THREADS + 3 * total, total, 2 * total,

@@ -26,8 +26,7 @@ static void wake_and_drop_consume_the_waker(void **state)
 	wkt_counter c;
 	(void)state;
 
-	wkt_counter_init(&c);
-	wk_waker w = wk_waker_from_raw(wkt_counter_raw(&c));
+	wk_waker w = wkt_counting_waker(&c);
 	wk_waker_wake(&w);
 	WKT_ASSERT_COUNTS(&c, 0, 1, 0, 0, 0);
 #if WK_CHECKED
@@ -36,8 +35,7 @@ static void wake_and_drop_consume_the_waker(void **state)
 	assert_ptr_not_equal(wk_waker_data(&w), &c);
 #endif
 
-	wkt_counter_init(&c);
-	w = wk_waker_from_raw(wkt_counter_raw(&c));
+	w = wkt_counting_waker(&c);
 	wk_waker_drop(&w);
 	WKT_ASSERT_COUNTS(&c, 0, 0, 0, 1, 0);
 #if WK_CHECKED
@@ -46,8 +44,7 @@ static void wake_and_drop_consume_the_waker(void **state)
 #endif
 
 	/* A moved-from variable may be assigned a new waker and used again. */
-	wkt_counter_init(&c);
-	w = wk_waker_from_raw(wkt_counter_raw(&c));
+	w = wkt_counting_waker(&c);
 	wk_waker_wake_by_ref(&w);
 	wk_waker_drop(&w);
 	WKT_ASSERT_COUNTS(&c, 0, 0, 1, 1, 0);
@@ -75,8 +72,7 @@ static void getters_return_data_and_vtable(void **state)
 	wkt_counter c;
 	(void)state;
 
-	wkt_counter_init(&c);
-	wk_waker w = wk_waker_from_raw(wkt_counter_raw(&c));
+	wk_waker w = wkt_counting_waker(&c);
 	assert_ptr_equal(wk_waker_data(&w), &c);
 	assert_ptr_equal(wk_waker_vtable(&w), &wkt_counting_vtable);
 	WKT_ASSERT_COUNTS(&c, 0, 0, 0, 0, 1); /* getters call nothing */
@@ -100,8 +96,7 @@ static void will_wake_compares_data_and_vtable(void **state)
 	wkt_counter c;
 	(void)state;
 
-	wkt_counter_init(&c);
-	wk_waker w = wk_waker_from_raw(wkt_counter_raw(&c));
+	wk_waker w = wkt_counting_waker(&c);
 	wk_waker clone = wk_waker_clone(&w);
 	assert_true(wk_waker_will_wake(&w, &w));
 	assert_true(wk_waker_will_wake(&w, &clone));
@@ -148,8 +143,7 @@ static void clone_from_skips_work_when_will_wake(void **state)
 	(void)state;
 
 	/* Same task: no clone, no drop. */
-	wkt_counter_init(&c);
-	wk_waker dst = wk_waker_from_raw(wkt_counter_raw(&c));
+	wk_waker dst = wkt_counting_waker(&c);
 	wk_waker src = wk_waker_clone(&dst);
 	WKT_ASSERT_COUNTS(&c, 1, 0, 0, 0, 2);
 	wk_waker_clone_from(&dst, &src);
@@ -160,8 +154,7 @@ static void clone_from_skips_work_when_will_wake(void **state)
 	WKT_ASSERT_COUNTS(&c, 1, 0, 0, 0, 2);
 
 	/* Other task: clone the source, drop the old destination. */
-	wkt_counter_init(&d);
-	wk_waker other = wk_waker_from_raw(wkt_counter_raw(&d));
+	wk_waker other = wkt_counting_waker(&d);
 	wk_waker_clone_from(&dst, &other);
 	WKT_ASSERT_COUNTS(&d, 1, 0, 0, 0, 2);
 	WKT_ASSERT_COUNTS(&c, 1, 0, 0, 1, 1);
@@ -238,8 +231,7 @@ static void waker_viewed_as_local_waker_without_clone(void **state)
 	wkt_counter c;
 	(void)state;
 
-	wkt_counter_init(&c);
-	wk_waker w = wk_waker_from_raw(wkt_counter_raw(&c));
+	wk_waker w = wkt_counting_waker(&c);
 	const wk_local_waker *view = wk_waker_as_local(&w);
 	/* A view of the same storage, not a copy and not a clone. */
 	assert_ptr_equal((const void *)view, (const void *)&w);

@@ -1,6 +1,7 @@
 /* join_probe.c - see join_probe.h. */
 #include "join_probe.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 const wkjt_kind wkjt_kind_local = {"local", wk_join_local_new, true};
@@ -87,6 +88,17 @@ void wkjt_children(wkjt_probe *probes, wk_future **children, size_t n)
 		children[i] = &probes[i].base;
 }
 
+wk_future *wkjt_join_of(const wkjt_kind *k, wkjt_probe *probes, size_t n)
+{
+	/* One more than a join takes, so a test can see the join refuse it. */
+	wk_future *children[WK_JOIN_MAX + 1];
+
+	if (n > WK_JOIN_MAX + 1)
+		abort(); /* a test asking for more is itself wrong */
+	wkjt_children(probes, children, n);
+	return k->make(children, n);
+}
+
 void wkjt_release_exported(wkjt_probe *probes, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -107,9 +119,8 @@ void wkjt_parent_ts(wkjt_parent *p)
 {
 	wk_context_builder b;
 
-	wkt_counter_init(&p->ts);
+	p->waker = wkt_counting_waker(&p->ts);
 	wkt_counter_init(&p->local);
-	p->waker = wk_waker_from_raw(wkt_counter_raw(&p->ts));
 	b = wk_context_builder_from_waker(&p->waker);
 	p->cx = wk_context_builder_build(&b);
 }
@@ -118,10 +129,8 @@ void wkjt_parent_split(wkjt_parent *p)
 {
 	wk_context_builder b;
 
-	wkt_counter_init(&p->ts);
-	wkt_counter_init(&p->local);
-	p->waker = wk_waker_from_raw(wkt_counter_raw(&p->ts));
-	p->local_waker = wk_local_waker_from_raw(wkt_counter_raw(&p->local));
+	p->waker = wkt_counting_waker(&p->ts);
+	p->local_waker = wkt_counting_local_waker(&p->local);
 	b = wk_context_builder_from_waker(&p->waker);
 	wk_context_builder_local_waker(&b, &p->local_waker);
 	p->cx = wk_context_builder_build(&b);
@@ -132,8 +141,7 @@ void wkjt_parent_local_only(wkjt_parent *p)
 	wk_context_builder b;
 
 	wkt_counter_init(&p->ts);
-	wkt_counter_init(&p->local);
-	p->local_waker = wk_local_waker_from_raw(wkt_counter_raw(&p->local));
+	p->local_waker = wkt_counting_local_waker(&p->local);
 	b = wk_context_builder_from_local_waker(&p->local_waker);
 	p->cx = wk_context_builder_build(&b);
 }

@@ -73,6 +73,10 @@ typedef struct wkjt_probe {
 void wkjt_probes_init(wkjt_probe *probes, size_t n);
 /* Fill children[i] = &probes[i].base. */
 void wkjt_children(wkjt_probe *probes, wk_future **children, size_t n);
+/* A join of kind k whose children are probes[0..n) (n <= WK_JOIN_MAX + 1),
+ * set up as the test wants them: what k->make returns, NULL when it
+ * refuses. */
+wk_future *wkjt_join_of(const wkjt_kind *k, wkjt_probe *probes, size_t n);
 
 /* Drop the wakers probes exported to the test (they outlive the join). */
 void wkjt_release_exported(wkjt_probe *probes, size_t n);

@@ -72,7 +72,6 @@ static void test_only_creation_allocates(void **state)
 {
 	const wkjt_kind *k = *state;
 	wkjt_probe *probes = malloc(N * sizeof(*probes));
-	wk_future *children[N];
 	wkjt_parent parent;
 	wk_future *join;
 	void *out = NULL;
@@ -89,11 +88,10 @@ static void test_only_creation_allocates(void **state)
 		probes[i].ask_waker = i % 5 == 0;
 		probes[i].ready_at = 5;
 	}
-	wkjt_children(probes, children, N);
 	wkjt_parent_split(&parent);
 
 	before = allocated();
-	join = k->make(children, N);
+	join = wkjt_join_of(k, probes, N);
 	assert_non_null(join);
 	after_create = allocated();
 	assert_int_equal(after_create - before, 1);

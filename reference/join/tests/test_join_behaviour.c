@@ -54,16 +54,14 @@ static void test_first_poll_polls_every_child_in_order(void **state)
 {
 	const wkjt_kind *k = KIND(state);
 	wkjt_probe probes[5];
-	wk_future *children[5];
 	wkjt_parent parent;
 	wk_future *join;
 	void *out = NULL;
 	const unsigned once[5] = {1, 1, 1, 1, 1};
 
 	wkjt_probes_init(probes, 5);
-	wkjt_children(probes, children, 5);
 	wkjt_parent_split(&parent);
-	join = k->make(children, 5);
+	join = wkjt_join_of(k, probes, 5);
 	assert_non_null(join);
 
 	poll_log_len = 0;
@@ -86,7 +84,6 @@ static void test_later_polls_poll_only_woken_children(void **state)
 {
 	const wkjt_kind *k = KIND(state);
 	wkjt_probe probes[8];
-	wk_future *children[8];
 	wkjt_parent parent;
 	wk_future *join;
 	wk_local_waker c;
@@ -97,9 +94,8 @@ static void test_later_polls_poll_only_woken_children(void **state)
 	wkjt_probes_init(probes, 8);
 	for (size_t i = 0; i < 8; i++)
 		probes[i].export_local = true;
-	wkjt_children(probes, children, 8);
 	wkjt_parent_split(&parent);
-	join = k->make(children, 8);
+	join = wkjt_join_of(k, probes, 8);
 	assert_non_null(join);
 
 	assert_int_equal(poll_join(join, &parent, &out), WK_PENDING);
@@ -143,7 +139,6 @@ static void test_every_wake_path_reaches_the_parent(void **state)
 {
 	const wkjt_kind *k = KIND(state);
 	wkjt_probe probes[4];
-	wk_future *children[4];
 	wkjt_parent parent;
 	wk_future *join;
 	void *out = NULL;
@@ -154,9 +149,8 @@ static void test_every_wake_path_reaches_the_parent(void **state)
 		probes[i].export_local = true;
 		probes[i].export_waker = true;
 	}
-	wkjt_children(probes, children, 4);
 	wkjt_parent_split(&parent);
-	join = k->make(children, 4);
+	join = wkjt_join_of(k, probes, 4);
 	assert_non_null(join);
 	assert_int_equal(poll_join(join, &parent, &out), WK_PENDING);
 	assert_polls(probes, 4, expected);
@@ -202,7 +196,6 @@ static void test_parent_waker_follows_the_latest_poll(void **state)
 {
 	const wkjt_kind *k = KIND(state);
 	wkjt_probe probes[2];
-	wk_future *children[2];
 	wkjt_parent a, b;
 	wkt_counter *a_used, *b_used;
 	wk_future *join;
@@ -212,12 +205,11 @@ static void test_parent_waker_follows_the_latest_poll(void **state)
 	wkjt_probes_init(probes, 2);
 	probes[0].export_local = true;
 	probes[1].export_local = true;
-	wkjt_children(probes, children, 2);
 	wkjt_parent_split(&a);
 	wkjt_parent_split(&b);
 	a_used = k->local ? &a.local : &a.ts;
 	b_used = k->local ? &b.local : &b.ts;
-	join = k->make(children, 2);
+	join = wkjt_join_of(k, probes, 2);
 	assert_non_null(join);
 
 	assert_int_equal(poll_join(join, &a, &out), WK_PENDING);
@@ -251,7 +243,6 @@ static void test_child_woken_during_its_own_poll_is_polled_again(void **state)
 {
 	const wkjt_kind *k = KIND(state);
 	wkjt_probe probes[4];
-	wk_future *children[4];
 	wkjt_parent parent;
 	wk_future *join;
 	void *out = NULL;
@@ -261,9 +252,8 @@ static void test_child_woken_during_its_own_poll_is_polled_again(void **state)
 
 	wkjt_probes_init(probes, 4);
 	probes[2].self_wake_at = 1;
-	wkjt_children(probes, children, 4);
 	wkjt_parent_split(&parent);
-	join = k->make(children, 4);
+	join = wkjt_join_of(k, probes, 4);
 	assert_non_null(join);
 
 	assert_int_equal(poll_join(join, &parent, &out), WK_PENDING);
@@ -290,7 +280,6 @@ static void test_sibling_woken_during_the_poll_is_polled_next(void **state)
 {
 	const wkjt_kind *k = KIND(state);
 	wkjt_probe probes[5];
-	wk_future *children[5];
 	wkjt_parent parent;
 	wk_future *join;
 	void *out = NULL;
@@ -300,9 +289,8 @@ static void test_sibling_woken_during_the_poll_is_polled_next(void **state)
 	wkjt_probes_init(probes, 5);
 	probes[1].export_local = true;
 	probes[4].wake_sibling = 1; /* child 4 wakes child 1, already polled */
-	wkjt_children(probes, children, 5);
 	wkjt_parent_split(&parent);
-	join = k->make(children, 5);
+	join = wkjt_join_of(k, probes, 5);
 	assert_non_null(join);
 
 	assert_int_equal(poll_join(join, &parent, &out), WK_PENDING);
@@ -322,7 +310,6 @@ static void test_ready_when_every_child_is_ready_with_outputs(void **state)
 {
 	const wkjt_kind *k = KIND(state);
 	wkjt_probe probes[4];
-	wk_future *children[4];
 	wkjt_parent parent;
 	wkt_counter *used;
 	wk_future *join;
@@ -337,10 +324,9 @@ static void test_ready_when_every_child_is_ready_with_outputs(void **state)
 		probes[i].export_local = true;
 		probes[i].keep_local = true;
 	}
-	wkjt_children(probes, children, 4);
 	wkjt_parent_split(&parent);
 	used = k->local ? &parent.local : &parent.ts;
-	join = k->make(children, 4);
+	join = wkjt_join_of(k, probes, 4);
 	assert_non_null(join);
 
 	assert_int_equal(poll_join(join, &parent, &out), WK_PENDING);
@@ -383,7 +369,6 @@ static void test_sixty_four_children(void **state)
 {
 	const wkjt_kind *k = KIND(state);
 	wkjt_probe *probes = calloc(WK_JOIN_MAX, sizeof(*probes));
-	wk_future *children[WK_JOIN_MAX];
 	wkjt_parent parent;
 	wk_future *join;
 	void *out = NULL;
@@ -397,9 +382,8 @@ static void test_sixty_four_children(void **state)
 		probes[i].output = (void *)(uintptr_t)(1000 + i);
 		probes[i].export_local = true;
 	}
-	wkjt_children(probes, children, WK_JOIN_MAX);
 	wkjt_parent_split(&parent);
-	join = k->make(children, WK_JOIN_MAX);
+	join = wkjt_join_of(k, probes, WK_JOIN_MAX);
 	assert_non_null(join);
 	assert_int_equal(wk_join_len(join), WK_JOIN_MAX);
 
@@ -490,7 +474,6 @@ static void test_drop_of_an_unfinished_join_drops_each_child_once(void **state)
 {
 	const wkjt_kind *k = KIND(state);
 	wkjt_probe probes[6];
-	wk_future *children[6];
 	wkjt_parent parent;
 	wk_future *join;
 	void *out = NULL;
@@ -500,9 +483,8 @@ static void test_drop_of_an_unfinished_join_drops_each_child_once(void **state)
 		probes[i].keep_local = true;
 	probes[1].ready_at = 1;
 	probes[4].ready_at = 1;
-	wkjt_children(probes, children, 6);
 	wkjt_parent_split(&parent);
-	join = k->make(children, 6);
+	join = wkjt_join_of(k, probes, 6);
 	assert_non_null(join);
 
 	assert_int_equal(poll_join(join, &parent, &out), WK_PENDING);
@@ -525,12 +507,10 @@ static void test_drop_before_the_first_poll(void **state)
 {
 	const wkjt_kind *k = KIND(state);
 	wkjt_probe probes[3];
-	wk_future *children[3];
 	wk_future *join;
 
 	wkjt_probes_init(probes, 3);
-	wkjt_children(probes, children, 3);
-	join = k->make(children, 3);
+	join = wkjt_join_of(k, probes, 3);
 	assert_non_null(join);
 	wk_future_drop(join);
 	for (size_t i = 0; i < 3; i++) {
@@ -546,7 +526,6 @@ static void test_wakes_after_completion_and_drop_are_harmless(void **state)
 {
 	const wkjt_kind *k = KIND(state);
 	wkjt_probe probes[3];
-	wk_future *children[3];
 	wkjt_parent parent;
 	wk_future *join;
 	wk_local_waker c;
@@ -559,9 +538,8 @@ static void test_wakes_after_completion_and_drop_are_harmless(void **state)
 		probes[i].export_local = true;
 		probes[i].export_waker = true;
 	}
-	wkjt_children(probes, children, 3);
 	wkjt_parent_split(&parent);
-	join = k->make(children, 3);
+	join = wkjt_join_of(k, probes, 3);
 	assert_non_null(join);
 	assert_int_equal(poll_join(join, &parent, &out), WK_READY);
 	wakes = all_parent_wakes(&parent);
@@ -598,7 +576,6 @@ static void poll_after_ready(void *arg)
 {
 	const wkjt_kind *k = arg;
 	wkjt_probe probe;
-	wk_future *child = &probe.base;
 	wkjt_parent parent;
 	wk_future *join;
 	void *out = NULL;
@@ -606,7 +583,7 @@ static void poll_after_ready(void *arg)
 	wkjt_probes_init(&probe, 1);
 	probe.ready_at = 1;
 	wkjt_parent_split(&parent);
-	join = k->make(&child, 1);
+	join = wkjt_join_of(k, &probe, 1);
 	if (join == NULL || wk_future_poll(join, &parent.cx, &out) != WK_READY)
 		return; /* counts as "did not abort" */
 	(void)wk_future_poll(join, &parent.cx, &out);
@@ -623,7 +600,6 @@ static void test_poll_after_ready_aborts(void **state)
 static void sync_join_under_local_only_parent(void *arg)
 {
 	wkjt_probe probe;
-	wk_future *child = &probe.base;
 	wkjt_parent parent;
 	wk_future *join;
 	void *out = NULL;
@@ -631,7 +607,7 @@ static void sync_join_under_local_only_parent(void *arg)
 	(void)arg;
 	wkjt_probes_init(&probe, 1);
 	wkjt_parent_local_only(&parent);
-	join = wk_join_new(&child, 1);
+	join = wkjt_join_of(&wkjt_kind_sync, &probe, 1);
 	if (join != NULL)
 		(void)wk_future_poll(join, &parent.cx, &out);
 }
@@ -651,7 +627,6 @@ static void test_child_context_has_own_wakers_and_parent_ext(void **state)
 {
 	const wkjt_kind *k = KIND(state);
 	wkjt_probe probes[3];
-	wk_future *children[3];
 	wkjt_parent parent;
 	wk_context_builder b;
 	wk_future *join;
@@ -661,12 +636,11 @@ static void test_child_context_has_own_wakers_and_parent_ext(void **state)
 	wkjt_probes_init(probes, 3);
 	for (size_t i = 0; i < 3; i++)
 		probes[i].ask_waker = true;
-	wkjt_children(probes, children, 3);
 	wkjt_parent_split(&parent);
 	b = wk_context_builder_from(&parent.cx);
 	wk_context_builder_ext(&b, &marker);
 	parent.cx = wk_context_builder_build(&b);
-	join = k->make(children, 3);
+	join = wkjt_join_of(k, probes, 3);
 	assert_non_null(join);
 
 	assert_int_equal(poll_join(join, &parent, &out), WK_PENDING);

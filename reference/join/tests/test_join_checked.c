@@ -18,7 +18,6 @@
 
 typedef struct owned_join {
 	wkjt_probe probes[2];
-	wk_future *children[2];
 	wkjt_parent parent;
 	wk_future *join;
 } owned_join;
@@ -30,9 +29,8 @@ static void owned_join_init(owned_join *o)
 
 	wkjt_probes_init(o->probes, 2);
 	o->probes[0].export_local = true;
-	wkjt_children(o->probes, o->children, 2);
 	wkjt_parent_ts(&o->parent);
-	o->join = wk_join_local_new(o->children, 2);
+	o->join = wkjt_join_of(&wkjt_kind_local, o->probes, 2);
 	if (o->join != NULL)
 		(void)wk_future_poll(o->join, &o->parent.cx, &out);
 }
@@ -129,8 +127,7 @@ static void *create_join(void *arg)
 	wkjt_probes_init(o->probes, 2);
 	o->probes[0].ready_at = 1;
 	o->probes[1].ready_at = 1;
-	wkjt_children(o->probes, o->children, 2);
-	o->join = wk_join_local_new(o->children, 2);
+	o->join = wkjt_join_of(&wkjt_kind_local, o->probes, 2);
 	return NULL;
 }
 

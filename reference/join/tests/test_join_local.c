@@ -21,7 +21,6 @@ static wk_poll poll_join(wk_future *join, wkjt_parent *parent, void **out)
 static void test_local_path_never_touches_the_parent_thread_safe_waker(void **state)
 {
 	wkjt_probe probes[4];
-	wk_future *children[4];
 	wkjt_parent parent;
 	wk_future *join;
 	wk_local_waker c;
@@ -34,9 +33,8 @@ static void test_local_path_never_touches_the_parent_thread_safe_waker(void **st
 		probes[i].export_local = true;
 		probes[i].ready_at = 3;
 	}
-	wkjt_children(probes, children, 4);
 	wkjt_parent_split(&parent);
-	join = wk_join_local_new(children, 4);
+	join = wkjt_join_of(&wkjt_kind_local, probes, 4);
 	assert_non_null(join);
 
 	assert_int_equal(poll_join(join, &parent, &out), WK_PENDING);
@@ -95,7 +93,6 @@ static void test_thread_safe_waker_is_built_only_when_a_child_asks(void **state)
 {
 	lazy_parent lp;
 	wkjt_probe probes[3];
-	wk_future *children[3];
 	wk_future *join;
 	void *out = NULL;
 
@@ -105,8 +102,7 @@ static void test_thread_safe_waker_is_built_only_when_a_child_asks(void **state)
 	wkjt_probes_init(probes, 3);
 	for (size_t i = 0; i < 3; i++)
 		probes[i].export_local = true;
-	wkjt_children(probes, children, 3);
-	join = wk_join_local_new(children, 3);
+	join = wkjt_join_of(&wkjt_kind_local, probes, 3);
 	assert_non_null(join);
 
 	/* Nobody asks: the parent's constructor never runs. */
@@ -144,7 +140,6 @@ static void test_thread_safe_waker_is_built_only_when_a_child_asks(void **state)
 static void test_no_thread_safe_waker_when_the_parent_has_none(void **state)
 {
 	wkjt_probe probes[2];
-	wk_future *children[2];
 	wkjt_parent parent;
 	wk_future *join;
 	void *out = NULL;
@@ -153,9 +148,8 @@ static void test_no_thread_safe_waker_when_the_parent_has_none(void **state)
 	wkjt_probes_init(probes, 2);
 	probes[0].ask_waker = true;
 	probes[1].ask_waker = true;
-	wkjt_children(probes, children, 2);
 	wkjt_parent_local_only(&parent);
-	join = wk_join_local_new(children, 2);
+	join = wkjt_join_of(&wkjt_kind_local, probes, 2);
 	assert_non_null(join);
 
 	assert_int_equal(poll_join(join, &parent, &out), WK_PENDING);
@@ -168,7 +162,6 @@ static void test_no_thread_safe_waker_when_the_parent_has_none(void **state)
 static void child_demands_waker_of_local_only_parent(void *arg)
 {
 	wkjt_probe probe;
-	wk_future *child = &probe.base;
 	wkjt_parent parent;
 	wk_future *join;
 	void *out = NULL;
@@ -177,7 +170,7 @@ static void child_demands_waker_of_local_only_parent(void *arg)
 	wkjt_probes_init(&probe, 1);
 	probe.export_waker = true; /* calls wk_context_waker */
 	wkjt_parent_local_only(&parent);
-	join = wk_join_local_new(&child, 1);
+	join = wkjt_join_of(&wkjt_kind_local, &probe, 1);
 	if (join != NULL)
 		(void)wk_future_poll(join, &parent.cx, &out);
 }
@@ -228,7 +221,6 @@ static void run_remote_job(remote_job *job)
 static void test_thread_safe_child_waker_works_from_another_thread(void **state)
 {
 	wkjt_probe probes[4];
-	wk_future *children[4];
 	wkjt_parent parent;
 	wk_future *join;
 	remote_job job;
@@ -238,9 +230,8 @@ static void test_thread_safe_child_waker_works_from_another_thread(void **state)
 	wkjt_probes_init(probes, 4);
 	probes[2].export_waker = true;
 	probes[1].export_local = true;
-	wkjt_children(probes, children, 4);
 	wkjt_parent_split(&parent);
-	join = wk_join_local_new(children, 4);
+	join = wkjt_join_of(&wkjt_kind_local, probes, 4);
 	assert_non_null(join);
 	assert_int_equal(poll_join(join, &parent, &out), WK_PENDING);
 	assert_true(probes[2].has_exported_waker);
@@ -287,7 +278,6 @@ static void test_thread_safe_child_waker_works_from_another_thread(void **state)
 static void test_thread_safe_waker_follows_a_new_parent_task(void **state)
 {
 	wkjt_probe probes[2];
-	wk_future *children[2];
 	wkjt_parent a, b;
 	wk_future *join;
 	void *out = NULL;
@@ -295,10 +285,9 @@ static void test_thread_safe_waker_follows_a_new_parent_task(void **state)
 	(void)state;
 	wkjt_probes_init(probes, 2);
 	probes[0].export_waker = true;
-	wkjt_children(probes, children, 2);
 	wkjt_parent_split(&a);
 	wkjt_parent_split(&b);
-	join = wk_join_local_new(children, 2);
+	join = wkjt_join_of(&wkjt_kind_local, probes, 2);
 	assert_non_null(join);
 
 	assert_int_equal(wk_future_poll(join, &a.cx, &out), WK_PENDING);

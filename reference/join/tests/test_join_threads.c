@@ -85,7 +85,6 @@ static void test_ping_pong_with_worker_threads(void **state)
 {
 	const wkjt_kind *k = *state;
 	wkjt_probe *probes = calloc(CHILDREN, sizeof(*probes));
-	wk_future *children[CHILDREN];
 	worker workers[WORKERS];
 	pthread_t threads[WORKERS];
 	wk_flag flag = WK_FLAG_INIT;
@@ -101,8 +100,7 @@ static void test_ping_pong_with_worker_threads(void **state)
 	wkjt_probes_init(probes, CHILDREN);
 	for (size_t i = 0; i < CHILDREN; i++)
 		probes[i].export_waker = true;
-	wkjt_children(probes, children, CHILDREN);
-	join = k->make(children, CHILDREN);
+	join = wkjt_join_of(k, probes, CHILDREN);
 	assert_non_null(join);
 
 	wkjt_on_poll = ack_payload;
@@ -169,7 +167,6 @@ static void test_wakers_outlive_the_join_on_other_threads(void **state)
 {
 	const wkjt_kind *k = *state;
 	wkjt_probe probes[CHILDREN];
-	wk_future *children[CHILDREN];
 	churn churns[WORKERS];
 	pthread_t threads[WORKERS];
 	wkjt_parent parent;
@@ -179,9 +176,8 @@ static void test_wakers_outlive_the_join_on_other_threads(void **state)
 	wkjt_probes_init(probes, CHILDREN);
 	for (size_t i = 0; i < CHILDREN; i++)
 		probes[i].export_waker = true;
-	wkjt_children(probes, children, CHILDREN);
 	wkjt_parent_split(&parent);
-	join = k->make(children, CHILDREN);
+	join = wkjt_join_of(k, probes, CHILDREN);
 	assert_non_null(join);
 	assert_int_equal(wk_future_poll(join, &parent.cx, &out), WK_PENDING);
 

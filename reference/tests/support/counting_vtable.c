@@ -72,6 +72,18 @@ wk_raw_waker wkt_counter_raw(wkt_counter *c)
 	return r;
 }
 
+wk_waker wkt_counting_waker(wkt_counter *c)
+{
+	wkt_counter_init(c);
+	return wk_waker_from_raw(wkt_counter_raw(c));
+}
+
+wk_local_waker wkt_counting_local_waker(wkt_counter *c)
+{
+	wkt_counter_init(c);
+	return wk_local_waker_from_raw(wkt_counter_raw(c));
+}
+
 long wkt_load(atomic_long *v)
 {
 	/* Relaxed: callers read after joining every thread that wrote. */

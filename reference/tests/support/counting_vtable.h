@@ -33,6 +33,10 @@ extern const wk_raw_waker_vtable wkt_counting_vtable;
 void wkt_counter_init(wkt_counter *c);
 /* A raw waker for c with the counting vtable. */
 wk_raw_waker wkt_counter_raw(wkt_counter *c);
+/* The set-up most tests start with: wkt_counter_init(c), then a waker (or
+ * a local waker, owned by the calling thread) made from wkt_counter_raw(c). */
+wk_waker wkt_counting_waker(wkt_counter *c);
+wk_local_waker wkt_counting_local_waker(wkt_counter *c);
 long wkt_load(atomic_long *v);
 
 /* Assert every counter of c at once (cmocka must be included by the user). */

@@ -259,12 +259,11 @@ static void test_deferred_wakes_fire_where_bytes_say(void **state)
 /* @proves WK-TPC-023 WK-TPC-021 */
 static void test_quiescent_means_nothing_left(void **state)
 {
-	wk_tpc_config c = tpc_config(WK_TPC_MODE_DETERMINISTIC, 2);
 	wk_tpc_runtime *rt;
 	probe target;
 	wk_waker d;
 	(void)state;
-	rt = wk_tpc_create(&c);
+	rt = tpc_runtime(WK_TPC_MODE_DETERMINISTIC, 2);
 	assert_non_null(rt);
 	g.rt = rt;
 	probe_init(&target, probe_store_waker, NULL);

@@ -32,8 +32,7 @@ static void *wake_job(void *arg)
 
 static void pthread_wake_case(wk_tpc_mode mode, int by_value)
 {
-	wk_tpc_config c = tpc_config(mode, 2);
-	wk_tpc_runtime *rt = wk_tpc_create(&c);
+	wk_tpc_runtime *rt = tpc_runtime(mode, 2);
 	probe p;
 	waker_job job;
 	pthread_t th;
@@ -95,8 +94,7 @@ static int wait_parked(wk_tpc_runtime *rt, unsigned core, unsigned ms)
 /* @proves WK-TPC-010 */
 static void test_parked_core_wakes(void **state)
 {
-	wk_tpc_config c = tpc_config(WK_TPC_MODE_THREADS, 1);
-	wk_tpc_runtime *rt = wk_tpc_create(&c);
+	wk_tpc_runtime *rt = tpc_runtime(WK_TPC_MODE_THREADS, 1);
 	probe p, q;
 	wk_tpc_join *j = NULL;
 	int round;
@@ -197,8 +195,7 @@ static void *stress_thread(void *arg)
 /* @proves WK-TPC-028 WK-TPC-008 */
 static void test_stress_foreign_wakes(void **state)
 {
-	wk_tpc_config c = tpc_config(WK_TPC_MODE_THREADS, 2);
-	wk_tpc_runtime *rt = wk_tpc_create(&c);
+	wk_tpc_runtime *rt = tpc_runtime(WK_TPC_MODE_THREADS, 2);
 	static target targets[STRESS_TARGETS];
 	stresser s[STRESS_THREADS];
 	pthread_t th[STRESS_THREADS];

@@ -14,8 +14,7 @@
 
 static void many_case(wk_tpc_mode mode, unsigned cores)
 {
-	wk_tpc_config c = tpc_config(mode, cores);
-	wk_tpc_runtime *rt = wk_tpc_create(&c);
+	wk_tpc_runtime *rt = tpc_runtime(mode, cores);
 	probe *p = calloc(MANY, sizeof *p);
 	int i, bad_polls = 0, bad_drops = 0;
 	assert_non_null(rt);
@@ -75,13 +74,12 @@ static wk_poll spawner_poll(probe *p, wk_context *cx, void **output)
 static void test_ten_thousand_tasks(void **state)
 {
 	spawner s;
-	wk_tpc_config c = tpc_config(WK_TPC_MODE_THREADS, 1);
 	wk_tpc_runtime *rt;
 	(void)state;
 	many_case(WK_TPC_MODE_THREADS, 2);
 	many_case(WK_TPC_MODE_DETERMINISTIC, 3);
 
-	rt = wk_tpc_create(&c);
+	rt = tpc_runtime(WK_TPC_MODE_THREADS, 1);
 	assert_non_null(rt);
 	memset(&s, 0, sizeof s);
 	probe_init(&s.p, spawner_poll, NULL);
@@ -143,8 +141,7 @@ static wk_poll side_poll(probe *p, wk_context *cx, void **output)
 /* @proves WK-TPC-029 */
 static void test_cross_core_ping_pong(void **state)
 {
-	wk_tpc_config c = tpc_config(WK_TPC_MODE_THREADS, 2);
-	wk_tpc_runtime *rt = wk_tpc_create(&c);
+	wk_tpc_runtime *rt = tpc_runtime(WK_TPC_MODE_THREADS, 2);
 	pingpong pp;
 	side a, b;
 	(void)state;

@@ -12,18 +12,9 @@
 
 static wk_tpc_runtime *make_rt(wk_tpc_mode mode, unsigned cores)
 {
-	wk_tpc_config c = tpc_config(mode, cores);
-	wk_tpc_runtime *rt = wk_tpc_create(&c);
+	wk_tpc_runtime *rt = tpc_runtime(mode, cores);
 	assert_non_null(rt);
 	return rt;
-}
-
-static wk_poll forever_self_wake(probe *p, wk_context *cx, void **output)
-{
-	(void)p;
-	(void)output;
-	wk_local_waker_wake_by_ref(wk_context_local_waker(cx));
-	return WK_PENDING;
 }
 
 /* ---- every future dropped exactly once, on its own core ------------------------------- */
@@ -51,7 +42,7 @@ static void test_destroy_drops_each_future_once(void **state)
 	}
 	assert_int_equal(wk_tpc_run_until_quiescent(rt, QUIESCE_NS), 1);
 	for (i = 0; i < BUSY_N; i++) {
-		probe_init(&busy[i], forever_self_wake, NULL);
+		probe_init(&busy[i], probe_forever_self_wake, NULL);
 		assert_int_equal(wk_tpc_spawn(rt, i % 2, 0, &busy[i].base, NULL), 0);
 	}
 	probe_init(&out_of_range, probe_ready, NULL);

@@ -602,14 +602,6 @@ static void test_run_on(void **state)
 
 /* ---- quiescence --------------------------------------------------------------------------- */
 
-static wk_poll forever_self_wake(probe *p, wk_context *cx, void **output)
-{
-	(void)p;
-	(void)output;
-	wk_local_waker_wake_by_ref(wk_context_local_waker(cx));
-	return WK_PENDING;
-}
-
 /* @proves WK-TPC-019 WK-TPC-010 */
 static void test_quiescence(void **state)
 {
@@ -632,7 +624,7 @@ static void test_quiescence(void **state)
 	assert_int_equal(wk_tpc_live_tasks(rt), 1);
 
 	/* A task that never stops: the timeout wins. */
-	probe_init(&forever, forever_self_wake, NULL);
+	probe_init(&forever, probe_forever_self_wake, NULL);
 	assert_int_equal(wk_tpc_spawn(rt, 1, 0, &forever.base, NULL), 0);
 	t0 = tpc_now_ns();
 	assert_int_equal(wk_tpc_run_until_quiescent(rt, 30000000), 0);

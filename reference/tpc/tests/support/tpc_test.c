@@ -119,6 +119,14 @@ wk_poll probe_self_wake_waker(probe *p, wk_context *cx, void **output)
 	return WK_PENDING;
 }
 
+wk_poll probe_forever_self_wake(probe *p, wk_context *cx, void **output)
+{
+	(void)p;
+	(void)output;
+	wk_local_waker_wake_by_ref(wk_context_local_waker(cx));
+	return WK_PENDING;
+}
+
 wk_poll probe_store_waker(probe *p, wk_context *cx, void **output)
 {
 	(void)output;
@@ -255,4 +263,10 @@ wk_tpc_config tpc_config(wk_tpc_mode mode, unsigned cores)
 	c.mode = mode;
 	c.cores = cores;
 	return c;
+}
+
+wk_tpc_runtime *tpc_runtime(wk_tpc_mode mode, unsigned cores)
+{
+	wk_tpc_config c = tpc_config(mode, cores);
+	return wk_tpc_create(&c);
 }

@@ -69,6 +69,8 @@ wk_poll probe_pending(probe *p, wk_context *cx, void **output);
 wk_poll probe_self_wake_local(probe *p, wk_context *cx, void **output);
 /* Same through the context's thread-safe waker (by reference). */
 wk_poll probe_self_wake_waker(probe *p, wk_context *cx, void **output);
+/* Wakes itself through the local waker on every poll, forever. */
+wk_poll probe_forever_self_wake(probe *p, wk_context *cx, void **output);
 /* Stores a clone of the thread-safe waker in p->waker on the first poll,
  * pending until p->limit (set from outside, atomically) polls happened. */
 wk_poll probe_store_waker(probe *p, wk_context *cx, void **output);
@@ -100,5 +102,7 @@ void tpc_thread_join(pthread_t t);
 
 /* A runtime config in one line. */
 wk_tpc_config tpc_config(wk_tpc_mode mode, unsigned cores);
+/* A runtime made from tpc_config(mode, cores); NULL when creation fails. */
+wk_tpc_runtime *tpc_runtime(wk_tpc_mode mode, unsigned cores);
 
 #endif /* WK_TPC_TEST_H */
