@@ -233,34 +233,24 @@ static __attribute__((noinline)) wk_poll pp_poll_edge(wk_future *f, wk_context *
 	return WK_READY;
 }
 
-/* The steady state: both wakers held, more than one wake left. */
-#define PP_STEADY(s, pp) (__builtin_expect((pp)->left > 1 && (pp)->has[(s)->me], 1))
+/* The steady state (both wakers held, more than one wake left), one
+ * function per waker kind, as rustc would monomorphise the twin. */
+#define PP_POLL(name, wake_other)                                                    \
+	static wk_poll name(wk_future *f, wk_context *cx, void **out)                \
+	{                                                                            \
+		pp_side *s = (pp_side *)f;                                           \
+		pp_shared *pp = s->pp;                                               \
+		if (!__builtin_expect(pp->left > 1 && pp->has[s->me], 1))            \
+			return pp_poll_edge(f, cx, out);                             \
+		pp->left--;                                                          \
+		pp->wakes++;                                                         \
+		wake_other;                                                          \
+		return WK_PENDING;                                                   \
+	}
 
-static wk_poll pp_poll_local(wk_future *f, wk_context *cx, void **out)
-{
-	pp_side *s = (pp_side *)f;
-	pp_shared *pp = s->pp;
-	if (!PP_STEADY(s, pp))
-		return pp_poll_edge(f, cx, out);
-	pp->left--;
-	pp->wakes++;
-	wk_local_waker_wake_by_ref(&pp->lw[1 - s->me]);
-	return WK_PENDING;
-}
+PP_POLL(pp_poll_local, wk_local_waker_wake_by_ref(&pp->lw[1 - s->me]))
+PP_POLL(pp_poll_waker, wk_waker_wake_by_ref(&pp->w[1 - s->me]))
 
-static wk_poll pp_poll_waker(wk_future *f, wk_context *cx, void **out)
-{
-	pp_side *s = (pp_side *)f;
-	pp_shared *pp = s->pp;
-	if (!PP_STEADY(s, pp))
-		return pp_poll_edge(f, cx, out);
-	pp->left--;
-	pp->wakes++;
-	wk_waker_wake_by_ref(&pp->w[1 - s->me]);
-	return WK_PENDING;
-}
-
-/* One vtable per waker kind, as rustc would monomorphise the twin. */
 static const wk_future_vtable pp_vtable_local = {pp_poll_local, nothing_drop};
 static const wk_future_vtable pp_vtable_waker = {pp_poll_waker, nothing_drop};
 
