@@ -13,6 +13,13 @@
  *   print ns per round; the second table divides by k: ns per woken child,
  *   its wake plus its share of the poll.
  *
+ *   A fourth pair (k = 8, "register") has the children register the way a
+ *   channel receiver or a timer does: the wake takes the registered waker
+ *   and wakes it by value (wk_local_waker_wake, which drops it), so each
+ *   woken child's next poll clones its context's waker again.  Per woken
+ *   child that adds a clone and a drop: plain counts in the local join,
+ *   atomic ones in the thread-safe join.
+ *
  * WHY THE COMPARISON IS FAIR
  *   - Same children (one poll function: refresh the kept waker with
  *     clone_from, count the poll, return Pending), same wake call on the
@@ -146,6 +153,7 @@ typedef struct join_case {
 	wk_context *cx;
 	unsigned k;
 	unsigned next; /* first child woken in the next round */
+	int registers; /* wake by value (the child clones again), not by reference */
 	uint64_t rounds;
 	int failed;
 } join_case;
@@ -160,8 +168,16 @@ static uint64_t run_rounds(void *arg, uint64_t iters)
 
 	for (uint64_t r = 0; r < iters; r++) {
 		unsigned start = c->next;
-		for (unsigned j = 0; j < k; j++)
-			wk_local_waker_wake_by_ref(&children[(start + j) % CHILDREN].kept);
+		if (c->registers) {
+			for (unsigned j = 0; j < k; j++) {
+				bench_child *ch = &children[(start + j) % CHILDREN];
+				ch->has_kept = 0; /* the wake consumes the registration */
+				wk_local_waker_wake(&ch->kept);
+			}
+		} else {
+			for (unsigned j = 0; j < k; j++)
+				wk_local_waker_wake_by_ref(&children[(start + j) % CHILDREN].kept);
+		}
 		c->next = (start + 7) % CHILDREN;
 		if (wk_future_poll(join, c->cx, &out) != WK_PENDING)
 			c->failed = 1;
@@ -173,7 +189,7 @@ static uint64_t run_rounds(void *arg, uint64_t iters)
 typedef wk_future *(*join_ctor)(wk_future *const *children, size_t n);
 
 static int join_case_init(join_case *c, const char *version, join_ctor make, wk_context *cx,
-			  unsigned k)
+			  unsigned k, int registers)
 {
 	wk_future *futures[CHILDREN];
 	void *out = NULL;
@@ -181,6 +197,7 @@ static int join_case_init(join_case *c, const char *version, join_ctor make, wk_
 	c->version = version;
 	c->cx = cx;
 	c->k = k;
+	c->registers = registers;
 	c->next = 0;
 	c->rounds = 0;
 	c->failed = 0;
@@ -228,7 +245,7 @@ int main(int argc, char **argv)
 		"word, local wakers) vs thread-safe join (atomic word, mutex-guarded parent\n"
 		"waker): ns per poll round that wakes k children, k = 1, 8, 64 (see join_bench.c).";
 	static char build[512];
-	static join_case jc[6];
+	static join_case jc[8];
 	wk_bench_options o;
 	wk_waker parent_ts;
 	wk_local_waker parent_local;
@@ -249,11 +266,17 @@ int main(int argc, char **argv)
 	cx = wk_context_builder_build(&b);
 
 	for (size_t i = 0; i < 3; i++) {
-		if (join_case_init(&jc[2 * i], "local", wk_join_local_new, &cx, ks[i]) != 0 ||
-		    join_case_init(&jc[2 * i + 1], "thread-safe", wk_join_new, &cx, ks[i]) != 0) {
+		if (join_case_init(&jc[2 * i], "local", wk_join_local_new, &cx, ks[i], 0) != 0 ||
+		    join_case_init(&jc[2 * i + 1], "thread-safe", wk_join_new, &cx, ks[i], 0) != 0) {
 			fprintf(stderr, "wk_join_bench: could not set up the joins\n");
 			return 1;
 		}
+	}
+
+	if (join_case_init(&jc[6], "local register", wk_join_local_new, &cx, 8, 1) != 0 ||
+	    join_case_init(&jc[7], "thread-safe register", wk_join_new, &cx, 8, 1) != 0) {
+		fprintf(stderr, "wk_join_bench: could not set up the joins\n");
+		return 1;
 	}
 
 	{
@@ -266,6 +289,10 @@ int main(int argc, char **argv)
 			WK_BENCH_CASE("sync_k8", "thread-safe join, wake 8 + poll", run_rounds, &jc[3]),
 			WK_BENCH_CASE("local_k64", "local join, wake 64 + poll", run_rounds, &jc[4]),
 			WK_BENCH_CASE("sync_k64", "thread-safe join, wake 64 + poll", run_rounds, &jc[5]),
+			WK_BENCH_CASE("local_reg8", "local join, register 8 + poll", run_rounds,
+				      &jc[6]),
+			WK_BENCH_CASE("sync_reg8", "thread-safe join, register 8 + poll", run_rounds,
+				      &jc[7]),
 		};
 		wk_bench_ratio ratios[] = {
 			WK_BENCH_RATIO("k1", "k=1:  thread-safe / local", "sync_k1", "local_k1",
@@ -274,6 +301,8 @@ int main(int argc, char **argv)
 				       WK_BENCH_AT_LEAST, TARGET_RATIO),
 			WK_BENCH_RATIO("k64", "k=64: thread-safe / local", "sync_k64", "local_k64",
 				       WK_BENCH_AT_LEAST, TARGET_RATIO),
+			WK_BENCH_RATIO("reg8", "k=8 register: thread-safe / local", "sync_reg8",
+				       "local_reg8", WK_BENCH_AT_LEAST, TARGET_RATIO),
 		};
 		const size_t ncases = sizeof cases / sizeof cases[0];
 		const size_t nratios = sizeof ratios / sizeof ratios[0];
@@ -281,6 +310,7 @@ int main(int argc, char **argv)
 
 		cases[2].iters_div = cases[3].iters_div = 4;
 		cases[4].iters_div = cases[5].iters_div = 24;
+		cases[6].iters_div = cases[7].iters_div = 4;
 		if (o.list) {
 			wk_bench_print_list(stdout, cases, ncases);
 		} else {
@@ -318,19 +348,21 @@ int main(int argc, char **argv)
 				wk_bench_print_table(stdout, &report);
 				printf("\nper woken child (min ns per round / k):\n");
 				printf("  %-4s %12s %14s %8s\n", "k", "local", "thread-safe", "ratio");
-				for (size_t i = 0; i < 3; i++) {
+				for (size_t i = 0; i < 4; i++) {
 					const wk_bench_case *l = &cases[2 * i], *s = &cases[2 * i + 1];
+					unsigned k = i < 3 ? ks[i] : 8;
 					if (!l->ran || !s->ran)
 						continue;
-					printf("  %-4u %9.2f ns %11.2f ns %7.2fx\n", ks[i], l->min_ns / ks[i],
-					       s->min_ns / ks[i], s->min_ns / l->min_ns);
+					printf("  %-2u%-2s %9.2f ns %11.2f ns %7.2fx\n", k, i < 3 ? "" : " r",
+					       l->min_ns / k, s->min_ns / k, s->min_ns / l->min_ns);
 				}
+				printf("  (r: the register pair, a clone and a drop more per child)\n");
 			}
 		}
 	}
 
 	/* Every round woke the parent once, through the waker its join uses. */
-	for (size_t i = 0; i < 6; i++) {
+	for (size_t i = 0; i < 8; i++) {
 		if (i % 2 == 0)
 			local_rounds += jc[i].rounds;
 		else
