@@ -3,7 +3,8 @@
  *
  * A probe hands a courier a clone of its thread-safe waker with an action
  * (wake, wake by ref then drop, clone and wake, drop, deliver a payload)
- * and a trigger (now, once the posting poll returned, a delay after that).
+ * and a trigger (now, once the posting poll returned, a delay after that,
+ * right at the poll's end, a swept spin after its return).
  * "Now" while the poll waits at WKC_OP_AWAIT_HANDOFFS is the barrier case:
  * the wake lands while the poll is running.
  *
@@ -14,7 +15,9 @@
  * poll that follows a courier's wake is ordered after it only by the
  * executor (WK-EXEC-014).
  */
-#define _POSIX_C_SOURCE 200809L
+/* sched_getcpu, sched_setaffinity and CPU_SET (Linux): keep_apart. */
+#define _GNU_SOURCE
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -45,6 +48,29 @@ static void wait_poll_end(wkc__courier *c, const wkc__job *j)
 	}
 }
 
+/* RETURN_SWEEP: spin (no yield) until the posting poll returned, for a
+ * bounded time, then spin the job's sweep.  The wake lands that long after
+ * the return, while the executor winds the poll down and goes idle. */
+static void wait_return_sweep(wkc__courier *c, const wkc__job *j)
+{
+	double deadline = wkc__p_now_ms() + TRIGGER_WAIT_MS * c->set->wait_factor;
+	volatile uint32_t sink = 0;
+	/* relaxed: only the value matters (see the file comment). */
+	for (unsigned long n = 0;; n++) {
+		if (atomic_load_explicit(&j->task->polls_ended, memory_order_relaxed) > j->after_polls ||
+		    atomic_load_explicit(&j->task->drops, memory_order_relaxed) != 0)
+			break;
+		if ((n & 1023) == 1023) {
+			if (wkc__p_now_ms() > deadline)
+				break;
+			if (n > (1ul << 16))
+				wkc__p_backoff((unsigned)(n >> 16));
+		}
+	}
+	for (uint32_t i = 0; i < j->sweep; i++)
+		sink = sink + i;
+}
+
 static void wait_trigger(wkc__courier *c, const wkc__job *j)
 {
 	double deadline;
@@ -53,6 +79,10 @@ static void wait_trigger(wkc__courier *c, const wkc__job *j)
 		return;
 	if (j->trigger == WKC_TRIG_POLL_END) {
 		wait_poll_end(c, j);
+		return;
+	}
+	if (j->trigger == WKC_TRIG_RETURN_SWEEP) {
+		wait_return_sweep(c, j);
 		return;
 	}
 	deadline = wkc__p_now_ms() + TRIGGER_WAIT_MS * c->set->wait_factor;
@@ -134,9 +164,40 @@ static void carry_out(wkc__job *j)
 	}
 }
 
+int wkc__p_cpu(void)
+{
+	return sched_getcpu();
+}
+
+/*
+ * A racing job (POLL_END, RETURN_SWEEP) is useless on the core of the poll
+ * it races: the courier would run only once that thread blocked, long
+ * after the moment it aims at.  A sleeping courier is woken by the poll
+ * that posts its job, and the scheduler tends to place it on that poll's
+ * core when the other cores are busy - about every time on a two-core
+ * machine running two checks.  So before it reports the job taken, a
+ * courier on the poll's core leaves it: it narrows its own affinity to the
+ * other cores it may use (a harness thread's placement; the executor's
+ * threads are not touched).  Nothing to do with one core, or when the
+ * cores are unknown (-1).
+ */
+static void keep_apart(const cpu_set_t *allowed, int poll_cpu)
+{
+	cpu_set_t others;
+	if (poll_cpu < 0 || sched_getcpu() != poll_cpu || !CPU_ISSET(poll_cpu, allowed))
+		return;
+	others = *allowed;
+	CPU_CLR(poll_cpu, &others);
+	if (CPU_COUNT(&others) == 0)
+		return;
+	(void)sched_setaffinity(0, sizeof others, &others);
+}
+
 static void *courier_main(void *arg)
 {
 	wkc__courier *c = arg;
+	cpu_set_t allowed;
+	bool known = sched_getaffinity(0, sizeof allowed, &allowed) == 0;
 	for (;;) {
 		wkc__job *j;
 		pthread_mutex_lock(&c->mu);
@@ -151,6 +212,8 @@ static void *courier_main(void *arg)
 		pthread_mutex_unlock(&c->mu);
 		if (j == NULL)
 			return NULL; /* stop, and the mailbox is empty */
+		if (known && (j->trigger == WKC_TRIG_POLL_END || j->trigger == WKC_TRIG_RETURN_SWEEP))
+			keep_apart(&allowed, j->poll_cpu);
 		/* relaxed: a counter the poster waits on (WKC_OP_AWAIT_TAKEN). */
 		atomic_fetch_add_explicit(&j->task->taken, 1, memory_order_relaxed);
 		wait_trigger(c, j);

@@ -392,20 +392,25 @@ static void churn(wkc_probe *p, const wkc_held *src, uint32_t count, uint32_t fl
 	wkc_trace_add(p->set->trace, &ev);
 }
 
-static void end_jitter(wkc_probe *p, uint32_t number, uint32_t max)
+/* xorshift: the same sequence on a replay of the same schedule.  Poll
+ * (or drop) only, like every plain field of the probe. */
+static uint64_t next_jitter(wkc_probe *p)
 {
-	volatile uint32_t sink = 0;
-	uint64_t x;
-	uint32_t n;
-	if (max == 0)
-		return;
-	/* xorshift: the same sequence on a replay of the same schedule. */
-	x = p->jitter_rng;
+	uint64_t x = p->jitter_rng;
 	x ^= x << 13;
 	x ^= x >> 7;
 	x ^= x << 17;
 	p->jitter_rng = x;
-	n = (uint32_t)(x % max);
+	return x;
+}
+
+static void end_jitter(wkc_probe *p, uint32_t number, uint32_t max)
+{
+	volatile uint32_t sink = 0;
+	uint32_t n;
+	if (max == 0)
+		return;
+	n = (uint32_t)(next_jitter(p) % max);
 	/* relaxed: couriers only need the value (courier.c). */
 	atomic_store_explicit(&p->ending, number, memory_order_relaxed);
 	for (uint32_t i = 0; i < n; i++)
@@ -438,6 +443,20 @@ static void handoff(wkc_probe *p, const wkc_step *st, const wkc_held *src)
 	j->action = st->action;
 	j->trigger = st->trigger;
 	j->delay_us = st->arg;
+	if (st->trigger == WKC_TRIG_RETURN_SWEEP && st->arg > 1) {
+		/* Log-uniform in 0..arg-1: an octave 0..log2(arg) first, then
+		 * a value below it, so that the short delays (a few
+		 * instructions after the return) are drawn as often as the
+		 * long ones. */
+		uint64_t x = next_jitter(p);
+		unsigned octaves = 0;
+		while (octaves < 31 && (2u << octaves) <= st->arg)
+			octaves++;
+		j->sweep = (uint32_t)((x >> 32) & ((1u << (x % (octaves + 1))) - 1u));
+	}
+	j->poll_cpu = st->trigger == WKC_TRIG_POLL_END || st->trigger == WKC_TRIG_RETURN_SWEEP
+			      ? wkc__p_cpu()
+			      : -1;
 	/* relaxed: this thread wrote the count (this poll has not ended). */
 	j->after_polls = atomic_load_explicit(&p->polls_ended, memory_order_relaxed);
 	wkc__courier_post(p->set, st->courier, j);

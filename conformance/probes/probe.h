@@ -123,6 +123,18 @@ typedef enum wkc_trigger {
 			       * (see wkc_probe_spec.end_jitter), then act at
 			       * once: the wake lands around the executor's
 			       * end-of-poll state change (compio #948) */
+	WKC_TRIG_RETURN_SWEEP, /* spin until the posting poll has returned,
+			       * then spin a pseudo-random 0..arg-1
+			       * iterations (drawn by the poll, log-uniform so
+			       * that nanoseconds and microseconds get equal
+			       * weight) and act: the wake lands anywhere in
+			       * what the executor does after a poll - record
+			       * the task idle, look at its queues a last
+			       * time, go to sleep (tokio #1768).  Post it with
+			       * WKC_OP_AWAIT_TAKEN after it, so that the
+			       * courier spins before the poll returns.  For
+			       * this trigger and POLL_END the courier first
+			       * leaves the posting poll's core (courier.c). */
 } wkc_trigger;
 
 typedef struct wkc_step {
@@ -135,7 +147,8 @@ typedef struct wkc_step {
 	uint8_t courier;      /* HANDOFF: courier index (modulo the pool size) */
 	uint16_t peer;        /* WKC_SRC_PEER: index of the probe in the set */
 	uint32_t count;       /* repeat the op this many times (0 = once) */
-	uint32_t arg;         /* SPIN / DELAY: microseconds */
+	uint32_t arg;         /* SPIN / DELAY: microseconds; RETURN_SWEEP:
+			       * bound of the spin after the return */
 } wkc_step;
 
 /*

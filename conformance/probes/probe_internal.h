@@ -44,7 +44,7 @@ struct wkc_probe {
 	_Atomic unsigned long posted, taken, done;
 	/* relaxed: number of the poll about to return (end_jitter). */
 	_Atomic uint32_t ending;
-	uint64_t jitter_rng; /* poll only */
+	uint64_t jitter_rng; /* poll only: end_jitter and RETURN_SWEEP draws */
 
 	/* Export cell: exp is written before exp_state turns 1 (release);
 	 * readers load exp_state with acquire.  2 = dropped. */
@@ -71,7 +71,9 @@ typedef struct wkc__job {
 	uint8_t action;     /* wkc_courier_action */
 	uint8_t trigger;    /* wkc_trigger */
 	uint32_t delay_us;    /* DELAY: microseconds; PAYLOAD: payloads to deliver */
-	uint32_t after_polls; /* AFTER_POLL/DELAY: wait until polls_ended > this */
+	uint32_t after_polls; /* AFTER_POLL/DELAY/RETURN_SWEEP: wait until polls_ended > this */
+	uint32_t sweep;       /* RETURN_SWEEP: iterations to spin after the return */
+	int poll_cpu;         /* POLL_END/RETURN_SWEEP: core of the posting poll, -1 unknown */
 } wkc__job;
 
 typedef struct wkc__courier {
@@ -108,6 +110,8 @@ struct wkc_probe_set {
 int wkc__couriers_start(wkc_probe_set *s, unsigned n);
 void wkc__couriers_stop(wkc_probe_set *s);
 void wkc__courier_post(wkc_probe_set *s, unsigned courier, wkc__job *job);
+/* The core the calling thread runs on, -1 when unknown. */
+int wkc__p_cpu(void);
 
 /* held.c: a borrowed view of a context waker (never woken by value or
  * dropped) tagged with its task. */

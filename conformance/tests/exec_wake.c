@@ -366,6 +366,60 @@ void wkc_chk_wake_poll_end_race(wkc_ctx *cx)
 	wkc_scene_finish(s);
 }
 
+/*
+ * Going to sleep, raced: in every poll one task hands a clone to a courier
+ * and waits until the courier holds it, then returns Pending; the courier,
+ * spinning on the task's poll count, wakes it a swept moment after the
+ * return - from a few instructions to several microseconds - while the
+ * executor records the task idle, looks at its queues a last time and goes
+ * to sleep.  An executor that sleeps without looking at its queue again
+ * after announcing that it sleeps (tokio #525, #1768) leaves the woken
+ * task queued behind a sleeping thread, and the task never gets the poll
+ * the wake owes it.  That is a lost wakeup, judged like any other: after
+ * the race a gate lets the task finish, and the settle waits a bounded
+ * time (scaled by the wait factor, as every check does) for the poll that
+ * must come; a task stranded that way stays pending through it.
+ *
+ * One task, so that its courier can have a core to itself on a two-core
+ * machine (it leaves the poll's core, courier.c): a courier that shares
+ * the core of the thread it races runs only once that thread has gone to
+ * sleep, and no wake lands in the window.  Like the end-of-poll race the
+ * window is narrow: the task races until it made PARK_POLLS polls, or for
+ * at most park_ms of real time, and detection is probabilistic
+ * (spec/executor.md, section 9).
+ */
+/* @proves WK-EXEC-003 */
+void wkc_chk_wake_park_race(wkc_ctx *cx)
+{
+	enum { SWEEP = 8192, PARK_POLLS = 20000 };
+	static const double park_ms = 1500.0;
+	wkc_scene *s = wkc_scene_begin(cx, &(wkc_scene_opts){.ids = WKC_IDS(wake_park_race),
+							     .lost_id = "WK-EXEC-003",
+							     .couriers = 1,
+							     .trace_capacity = 1u << 17});
+	_Atomic uint32_t gate = 0;
+	const wkc_step steps[] = {
+		HAND(1, WKC_FOREVER, WKC_SRC_CX, WKC_CA_WAKE, WKC_TRIG_RETURN_SWEEP, 0, SWEEP),
+		S(1, WKC_FOREVER, WKC_OP_AWAIT_TAKEN, 0),
+	};
+	const wkc_probe_spec spec = {.steps = steps, .nsteps = NSTEPS(steps), .gate = &gate,
+				     .gate_target = 1};
+	wkc_probe *p = wkc_scene_probe(s, &spec);
+	race_arg race = {&p, 1, PARK_POLLS};
+	double t0;
+	if (wkc_scene_spawn(s, p, WKC_ANY_CORE, 0) != 0)
+		wkc_skip(cx, "the executor refused the task");
+	/* Real time, whatever the profile (see wake_poll_end_race). */
+	t0 = wkc_scene_now_ms();
+	(void)wkc_scene_drive(s, raced_enough, &race, park_ms / s->wait_factor);
+	/* release: nothing to hand over; the task's acquire needs a pair. */
+	atomic_store_explicit(&gate, 1, memory_order_release);
+	wkc_scene_settle(s);
+	wkc_note(cx, "%u polls in %.0f ms, each woken a swept moment after the previous one returned",
+		 wkc_probe_polls(p), wkc_scene_now_ms() - t0);
+	wkc_scene_finish(s);
+}
+
 /* ---- coalescing -------------------------------------------------------------------------------- */
 
 /* Many wakes in one poll, and several couriers waking together after it:

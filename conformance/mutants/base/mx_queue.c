@@ -21,6 +21,9 @@
  *   MX_BUG_RELAXED_QUEUE  the push CAS is relaxed (tokio #7589, #1788).
  *   MX_BUG_BLOCKING_WAKE  a bounded ring whose push waits while it is full
  *                         (compio #1045).
+ *   MX_BUG_LOST_UNPARK    the park re-arms the doorbell after the empty
+ *                         take without looking at the queue again
+ *                         (tokio #525, #1768).
  */
 #include "mx.h"
 
@@ -121,6 +124,26 @@ mx_task *mxq_close(mx_queue *q)
 void mxq_park(mx_queue *q, const _Atomic int *stop)
 {
 	pthread_mutex_lock(&q->m);
+#ifdef MX_BUG_LOST_UNPARK
+	/* BUG (tokio #525, the race tokio #621 describes; tokio #1768): the
+	 * worker goes to sleep after its last look at the queue without
+	 * looking again once it announced that it sleeps.  The announcement
+	 * is re-arming the doorbell: a ring left by pushes the last take
+	 * already got would send the worker round its loop once more for
+	 * nothing, so the bell is cleared on the way to sleep - by a store,
+	 * after the take that
+	 * found the queue empty.  A push that lands between that take and
+	 * this store (a foreign wake of a task that just went idle) rings a
+	 * bell that is then silenced: its pusher either found it already
+	 * rung and did not unpark, or broadcast to a worker that was not yet
+	 * waiting.  The task stays queued while its worker sleeps, until an
+	 * unrelated push to this worker (or destroy) wakes it.  The fix is
+	 * what the base does below: read and clear the bell in one exchange
+	 * (or look at the queue again after arming it). */
+	/* relaxed: only the value matters; the mutex orders it against the
+	 * pushers' broadcasts. */
+	atomic_store_explicit(&q->signal, 0, memory_order_relaxed);
+#endif
 	for (;;) {
 		/* acq_rel: see ORDERING. */
 		if (atomic_exchange_explicit(&q->signal, 0, memory_order_acq_rel) != 0)

@@ -27,9 +27,9 @@
  *     wakers are owner-thread only by contract).
  *
  * BUGS in this file: NONATOMIC_REFCOUNT, CLONE_NO_INC, WAKE_NO_DEC,
- * WAKE_BY_REF_DEC, WAKE_IN_POLL_LOST, RACY_NOTIFIED, POLL_AFTER_READY,
- * LOCAL_WRONG_THREAD, WILL_WAKE_SHARED, REENTRANT_SHUTDOWN_DROP,
- * NOOP_WAKER (see each switch).
+ * WAKE_BY_REF_DEC, WAKE_IN_POLL_LOST, RACY_NOTIFIED, NOTIFIED_OVERWRITTEN,
+ * POLL_AFTER_READY, LOCAL_WRONG_THREAD, WILL_WAKE_SHARED,
+ * REENTRANT_SHUTDOWN_DROP, NOOP_WAKER (see each switch).
  */
 #include "mx.h"
 
@@ -425,6 +425,36 @@ static wk_poll poll_once(mx_task *t)
 	return wk_future_poll(t->future, &cx, &out);
 }
 
+/* After a Pending poll: RUNNING -> IDLE, true; false when a wake made the
+ * task NOTIFIED during the poll (it must run again). */
+static bool end_poll_idle(mx_task *t)
+{
+#ifdef MX_BUG_NOTIFIED_OVERWRITTEN
+	/* BUG (the register/wake race of an atomic waker cell, futures-rs
+	 * #868, here in the task's state word): "only a waker writes
+	 * NOTIFIED and only this thread writes IDLE, so a look and a store
+	 * will do".  The worker reads the state, finds RUNNING and stores
+	 * IDLE - its registration "the next wake queues me" - outside the
+	 * one atomic step that would see a concurrent wake.  A wake whose
+	 * RUNNING -> NOTIFIED lands between the read and the store returns
+	 * trusting the worker to run the task again; the store erases its
+	 * mark, and the wake is lost.  (The waker-side twin is
+	 * RACY_NOTIFIED, compio #948.) */
+	/* acquire: reads a NOTIFIED written during the poll. */
+	if (atomic_load_explicit(&t->state, memory_order_acquire) != MX_RUNNING)
+		return false;
+	/* release: publishes the poll to the next waker. */
+	atomic_store_explicit(&t->state, MX_IDLE, memory_order_release);
+	return true;
+#else
+	uint32_t s = MX_RUNNING;
+	/* acq_rel: publishes the poll to the next waker, or reads the
+	 * NOTIFIED a waker wrote during the poll. */
+	return atomic_compare_exchange_strong_explicit(&t->state, &s, MX_IDLE, memory_order_acq_rel,
+						       memory_order_acquire);
+#endif
+}
+
 void mx_task_run(mx_task *t)
 {
 	uint32_t s = MX_SCHEDULED;
@@ -465,11 +495,7 @@ void mx_task_run(mx_task *t)
 		mx_active_sub(sh);
 		return;
 	}
-	s = MX_RUNNING;
-	/* acq_rel: publishes the poll to the next waker, or reads the
-	 * NOTIFIED a waker wrote during the poll. */
-	if (atomic_compare_exchange_strong_explicit(&t->state, &s, MX_IDLE, memory_order_acq_rel,
-						    memory_order_acquire)) {
+	if (end_poll_idle(t)) {
 		mx_shared *sh = t->shared;
 		mx_task_release(t); /* the queue entry's (the owner side keeps t) */
 		mx_active_sub(sh);
