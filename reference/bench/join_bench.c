@@ -37,9 +37,10 @@
  *     bumps a plain counter and a thread-safe waker that bumps an atomic
  *     counter (relaxed), each as cheap as its kind can be.  Each join wakes
  *     the one it would use in production, once per round.
- *   - The local join also pays for what the thread-safe one does not need:
- *     each child poll sets up and drops the lazily built thread-safe waker
- *     it offers (wk_context_builder_on_waker + wk_lazy_waker_drop).
+ *   - Both joins build their children's contexts once and rebuild them only
+ *     when the parent's context changes (never here); the local join's
+ *     carry the on_waker constructor of a thread-safe waker it offers each
+ *     child (built only if the child asks, which these never do).
  *   - Single thread, so the thread-safe join's atomics and mutex are never
  *     contended: its best case.  Contention would only widen the gap.
  *   The program checks afterwards that every round polled exactly k

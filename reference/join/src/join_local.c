@@ -55,6 +55,7 @@ typedef struct local_child {
 	wk_local_waker waker; /* data = this record; made at the first poll */
 	wk_lazy_waker lazy;   /* the child's thread-safe waker, built on demand */
 	wk_context_builder with_waker; /* local waker + lazy thread-safe waker */
+	wk_context cx;        /* the child's context, while the join's cx_ready */
 } local_child;
 
 struct local_join {
@@ -67,6 +68,12 @@ struct local_join {
 	uint32_t owner;              /* wk_thread_id() of the first poll, 0 before it */
 	size_t local_refs;
 	const wk_context *parent_cx; /* the context of the poll in progress */
+	/* The children's contexts differ from poll to poll only in the ext
+	 * they inherit and whether they offer a thread-safe waker: built
+	 * when either changes, not per child poll. */
+	bool cx_ready;
+	bool cx_offer;
+	void *cx_ext;
 
 	_Atomic uint64_t remote_woken; /* bit i: child i's thread-safe waker fired */
 	_Atomic size_t shared_refs;
@@ -290,27 +297,34 @@ static bool context_offers_waker(const wk_context *cx)
 }
 
 /*
- * The child's context: its own local waker, the parent's ext, and - where
- * the parent has a thread-safe waker - the child's lazily built one.  The
- * lazy storage lives as long as the join, so the constructor runs at most
- * once per child and a poll pays no setup for it: the builder made at the
- * first poll is copied (wk_context_builder_on_waker is out of line and
- * would cost more than the rest of the child's poll).
+ * The children's contexts: each child's own local waker, the parent's ext,
+ * and - where the parent has a thread-safe waker - the child's lazily built
+ * one.  The lazy storage lives as long as the join, so the constructor runs
+ * at most once per child; without a parent thread-safe waker the child
+ * gets none either, and its wk_context_waker then fails loudly, as the
+ * parent's would.
  */
-static void poll_child(local_join *j, unsigned i, const wk_context *cx, bool offer_waker)
+static void build_child_contexts(local_join *j, void *ext, bool offer_waker)
+{
+	for (size_t i = 0; i < j->head.n; i++) {
+		local_child *c = &j->children[i];
+		wk_context_builder b = offer_waker ? c->with_waker
+						   : wk_context_builder_from_local_waker(&c->waker);
+		wk_context_builder_ext(&b, ext);
+		c->cx = wk_context_builder_build(&b);
+	}
+	j->cx_ext = ext;
+	j->cx_offer = offer_waker;
+	j->cx_ready = true;
+}
+
+static void poll_child(local_join *j, unsigned i)
 {
 	local_child *c = &j->children[i];
-	wk_context_builder b;
-	wk_context ccx;
 	wk_future *done;
 	void *out = NULL;
 
-	/* Without a parent thread-safe waker the child gets none either: its
-	 * wk_context_waker then fails loudly, as the parent's would. */
-	b = offer_waker ? c->with_waker : wk_context_builder_from_local_waker(&c->waker);
-	wk_context_builder_ext(&b, wk_context_ext(cx));
-	ccx = wk_context_builder_build(&b);
-	if (wk_future_poll(c->future, &ccx, &out) != WK_READY)
+	if (wk_future_poll(c->future, &c->cx, &out) != WK_READY)
 		return;
 	done = c->future;
 	c->future = NULL;
@@ -372,11 +386,13 @@ static wk_poll local_join_poll(wk_future *self, wk_context *cx, void **output)
 	}
 
 	offer_waker = context_offers_waker(cx);
+	if (!j->cx_ready || j->cx_offer != offer_waker || j->cx_ext != wk_context_ext(cx))
+		build_child_contexts(j, wk_context_ext(cx), offer_waker);
 	j->parent_cx = cx;
 	while (todo != 0) {
 		unsigned i = wk__join_lowest(todo);
 		todo &= todo - 1;
-		poll_child(j, i, cx, offer_waker);
+		poll_child(j, i);
 	}
 	j->parent_cx = NULL;
 
@@ -428,6 +444,9 @@ wk_future *wk_join_local_new(wk_future *const *children, size_t n)
 	j->owner = 0;
 	j->local_refs = 1;
 	j->parent_cx = NULL;
+	j->cx_ready = false;
+	j->cx_offer = false;
+	j->cx_ext = NULL;
 	atomic_init(&j->remote_woken, 0);
 	atomic_init(&j->shared_refs, 1);
 	j->has_remote_parent = false;

@@ -41,6 +41,7 @@ typedef struct sync_child {
 	wk_future *future; /* NULL once the child returned Ready and was dropped */
 	uint64_t bit;
 	wk_waker waker; /* data = this record */
+	wk_context cx;  /* the child's context, while the join's cx_ready */
 } sync_child;
 
 struct sync_join {
@@ -50,6 +51,10 @@ struct sync_join {
 	pthread_mutex_t lock;
 	wk_waker parent; /* the polling task's waker, when has_parent; under lock */
 	bool has_parent;
+	/* The children's contexts differ from poll to poll only in the ext
+	 * they inherit: built when it changes, not per child poll. */
+	bool cx_ready;
+	void *cx_ext;
 	sync_child children[];
 };
 
@@ -159,20 +164,29 @@ static const wk_raw_waker_vtable sync_child_vtable = {
 
 /* ---- the future ------------------------------------------------------------ */
 
-static void poll_child(sync_join *j, unsigned i, const wk_context *cx)
+/* Each child's context: the parent's ext, both wakers the child's (a
+ * combinator that substitutes one must substitute the other, spec
+ * WK-CTX-005). */
+static void build_child_contexts(sync_join *j, const wk_context *cx)
+{
+	for (size_t i = 0; i < j->head.n; i++) {
+		sync_child *c = &j->children[i];
+		wk_context_builder b = wk_context_builder_from(cx);
+		wk_context_builder_waker(&b, &c->waker);
+		wk_context_builder_local_waker(&b, wk_waker_as_local(&c->waker));
+		c->cx = wk_context_builder_build(&b);
+	}
+	j->cx_ext = wk_context_ext(cx);
+	j->cx_ready = true;
+}
+
+static void poll_child(sync_join *j, unsigned i)
 {
 	sync_child *c = &j->children[i];
-	wk_context_builder b = wk_context_builder_from(cx);
-	wk_context ccx;
 	wk_future *done;
 	void *out = NULL;
 
-	/* Both wakers are the child's: a combinator that substitutes one must
-	 * substitute the other (spec WK-CTX-005). */
-	wk_context_builder_waker(&b, &c->waker);
-	wk_context_builder_local_waker(&b, wk_waker_as_local(&c->waker));
-	ccx = wk_context_builder_build(&b);
-	if (wk_future_poll(c->future, &ccx, &out) != WK_READY)
+	if (wk_future_poll(c->future, &c->cx, &out) != WK_READY)
 		return;
 	done = c->future;
 	c->future = NULL;
@@ -192,10 +206,12 @@ static wk_poll sync_join_poll(wk_future *self, wk_context *cx, void **output)
 	/* acquire: pairs with each waker's release fetch_or. */
 	woken = atomic_exchange_explicit(&j->woken, 0, memory_order_acquire);
 	todo = wk__join_begin_poll(&j->head, woken);
+	if (!j->cx_ready || j->cx_ext != wk_context_ext(cx))
+		build_child_contexts(j, cx);
 	while (todo != 0) {
 		unsigned i = wk__join_lowest(todo);
 		todo &= todo - 1;
-		poll_child(j, i, cx);
+		poll_child(j, i);
 	}
 	r = wk__join_end_poll(&j->head, output);
 	if (r == WK_READY)
@@ -239,6 +255,8 @@ wk_future *wk_join_new(wk_future *const *children, size_t n)
 	atomic_init(&j->woken, 0);
 	atomic_init(&j->refs, 1);
 	j->has_parent = false;
+	j->cx_ready = false;
+	j->cx_ext = NULL;
 	for (size_t i = 0; i < n; i++) {
 		sync_child *c = &j->children[i];
 		c->join = j;

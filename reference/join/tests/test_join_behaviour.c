@@ -658,6 +658,77 @@ static void test_child_context_has_own_wakers_and_parent_ext(void **state)
 	wk_future_drop(join);
 }
 
+/* The parent's context may change from poll to poll: each child poll sees
+ * the ext of the poll in progress, and (local join) a thread-safe waker
+ * exactly when that poll's parent offers one. */
+/* @proves WK-JOIN-018 WK-JOIN-015 */
+static void test_child_context_follows_the_latest_parent(void **state)
+{
+	const wkjt_kind *k = KIND(state);
+	wkjt_probe probes[2];
+	wkjt_parent parent, local_only;
+	wk_context_builder b;
+	wk_future *join;
+	void *out = NULL;
+	int m1 = 0, m2 = 0;
+
+	wkjt_probes_init(probes, 2);
+	for (size_t i = 0; i < 2; i++) {
+		probes[i].export_local = true;
+		probes[i].ask_waker = true;
+	}
+	wkjt_parent_split(&parent);
+	b = wk_context_builder_from(&parent.cx);
+	wk_context_builder_ext(&b, &m1);
+	parent.cx = wk_context_builder_build(&b);
+	join = wkjt_join_of(k, probes, 2);
+	assert_non_null(join);
+
+	assert_int_equal(poll_join(join, &parent, &out), WK_PENDING);
+	assert_ptr_equal(probes[0].seen_ext, &m1);
+	assert_ptr_equal(probes[1].seen_ext, &m1);
+
+	wk_context_builder_ext(&b, &m2);
+	parent.cx = wk_context_builder_build(&b);
+	wk_local_waker_wake_by_ref(&probes[1].exported);
+	assert_int_equal(poll_join(join, &parent, &out), WK_PENDING);
+	assert_int_equal(probes[0].polls, 1);
+	assert_int_equal(probes[1].polls, 2);
+	assert_ptr_equal(probes[1].seen_ext, &m2);
+	assert_true(probes[1].had_try_waker);
+
+	if (k->local) {
+		/* A second join, first polled by a parent without a thread-safe
+		 * waker: its child gets none; then by one with: it gets one.
+		 * (Not the other way round: once a child holds a thread-safe
+		 * waker, a parent without one aborts, WK-JOIN-015.) */
+		wkjt_probe more[1];
+		wk_context_builder b2;
+		wk_future *join2;
+		wkjt_probes_init(more, 1);
+		more[0].export_local = true;
+		more[0].ask_waker = true;
+		wkjt_parent_local_only(&local_only);
+		b2 = wk_context_builder_from(&local_only.cx);
+		wk_context_builder_ext(&b2, &m2); /* the same ext: only the offer differs */
+		local_only.cx = wk_context_builder_build(&b2);
+		join2 = wkjt_join_of(k, more, 1);
+		assert_non_null(join2);
+		assert_int_equal(poll_join(join2, &local_only, &out), WK_PENDING);
+		assert_false(more[0].had_try_waker);
+		assert_ptr_equal(more[0].seen_ext, &m2);
+		wk_local_waker_wake_by_ref(&more[0].exported);
+		assert_int_equal(poll_join(join2, &parent, &out), WK_PENDING);
+		assert_int_equal(more[0].polls, 2);
+		assert_true(more[0].had_try_waker);
+		assert_ptr_equal(more[0].seen_ext, &m2);
+		wk_future_drop(join2);
+		wkjt_release_exported(more, 1);
+	}
+	wk_future_drop(join);
+	wkjt_release_exported(probes, 2);
+}
+
 /* Each test once per version, named after it ("local/..." and "sync/..."). */
 #define BOTH(fn)                                                                 \
 	{"local/" #fn, fn, NULL, NULL, (void *)&wkjt_kind_local},                \
@@ -680,6 +751,7 @@ int main(void)
 		BOTH(test_wakes_after_completion_and_drop_are_harmless),
 		BOTH(test_poll_after_ready_aborts),
 		BOTH(test_child_context_has_own_wakers_and_parent_ext),
+		BOTH(test_child_context_follows_the_latest_parent),
 		cmocka_unit_test(test_thread_safe_join_needs_a_thread_safe_parent),
 	};
 
