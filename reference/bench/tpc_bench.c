@@ -569,8 +569,8 @@ static void print_vs_tokio(wk_bench_case *cases, size_t ncases, const wk_bench_r
 			       q->cmp == WK_BENCH_INFO ? "info" : q->pass ? "PASS" : "MISS");
 		}
 	}
-	printf("  (published for this machine kind: tokio at 14.0 M self-wakes/s, 9.9 M ping-pong wakes/s and 6.6 M "
-	       "spawn-to-completions/s)\n");
+	printf("  (published for this machine kind: tokio at 14.0 M self-wakes/s, "
+	       "9.9 M ping-pong wakes/s and 6.6 M spawn-to-completions/s)\n");
 }
 #endif
 
