@@ -1,9 +1,13 @@
 # harness.example: build harness/examples/minimal_adapter against the installed package
-# (the prefix tests/package installs into) and run the installed wakerconf on it.
+# (the prefix tests/package installs into) and run the installed wakerconf on it, with no
+# LD_LIBRARY_PATH: in a shared build (the shared preset) that is the RUNPATH requirement.
+# @proves WK-PKG-004 WK-PKG-003
 #   cmake -DWKC_SETTINGS=<build>/harness/tests/example_settings.cmake -DWKC_CONFIG=<cfg>
 #         -P example_test.cmake
 cmake_minimum_required(VERSION 3.25)
 include("${WKC_SETTINGS}")
+# The installed programs must find their libraries on their own (WK-PKG-003).
+unset(ENV{LD_LIBRARY_PATH})
 
 set(prefix "${WKC_PREFIX}")
 set(config "${WKC_CONFIG}")

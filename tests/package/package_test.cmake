@@ -80,6 +80,7 @@ if(WK_MODE STREQUAL "install")
   message("package_test: installed into ${prefix}")
 
 elseif(WK_MODE STREQUAL "cmake")
+  # @proves WK-PKG-001
   set(bin "${WK_WORK_DIR}/consumer-cmake")
   file(REMOVE_RECURSE "${bin}")
   set(gen_args -G "${WK_GENERATOR}")
@@ -113,6 +114,7 @@ elseif(WK_MODE STREQUAL "cmake")
   run_consumer("${exe}")
 
 elseif(WK_MODE STREQUAL "pkgconfig")
+  # @proves WK-PKG-002
   if(NOT WK_PKG_CONFIG)
     message("package_test: SKIP: pkg-config was not found when the build was configured "
             "(bash scripts/setup.sh installs it)")

@@ -1,4 +1,5 @@
 # harness.abort: an executor that aborts fails with SIGABRT and a finished run.
+# @proves WK-HARN-002 WK-HARN-011
 . "$(dirname "$0")/lib.sh"
 
 expect_rc 1 "$W/run" "$S" run --adapter "$M/libwkc_test_abort.so" --out "$W/out"

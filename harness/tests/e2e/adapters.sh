@@ -1,4 +1,5 @@
 # harness.adapters: built-ins are listed; a library adapter loads and is described.
+# @proves WK-HARN-001
 . "$(dirname "$0")/lib.sh"
 
 expect_rc 0 "$W/list" "$S" adapters

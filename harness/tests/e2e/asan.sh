@@ -1,5 +1,6 @@
 # harness.asan: --profile asan runs the checks in the ASan+UBSan build; a leak found at
 # exit fails the check with the id named last and the result points to the report.
+# @proves WK-HARN-002 WK-HARN-013
 . "$(dirname "$0")/lib.sh"
 
 if [ "$WKC_SANITIZE" = address ]; then

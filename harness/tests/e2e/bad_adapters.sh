@@ -1,5 +1,6 @@
 # harness.bad_adapters: each broken adapter is a clean one-line load error (exit 2)
 # naming the file and the problem, for run and for adapters; nothing is run.
+# @proves WK-HARN-001 WK-HARN-011
 . "$(dirname "$0")/lib.sh"
 
 check_bad() {

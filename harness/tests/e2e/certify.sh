@@ -1,5 +1,6 @@
 # harness.certify: the verdict table per requirement and profile, CERTIFIED only when
 # every profile ran and passed; a missing tsan build means NOT CERTIFIED, with the reason.
+# @proves WK-HARN-012
 . "$(dirname "$0")/lib.sh"
 
 expect_rc 0 "$W/one" "$S" certify --builtin sample --profiles default --out "$W/one.out"

@@ -1,4 +1,5 @@
 # harness.cli: help for every subcommand, and usage errors exit 2 with a message.
+# @proves WK-HARN-014 WK-HARN-011
 . "$(dirname "$0")/lib.sh"
 
 expect_rc 2 "$W/none" "$S"
@@ -27,6 +28,9 @@ expect_rc 2 "$W/e5" "$S" run --builtin sample --shard 3/2
 expect_grep 'shard wants i/n' "$W/e5"
 expect_rc 2 "$W/e6" "$S" run --builtin sample --jobs 0
 expect_rc 2 "$W/e7" "$S" run --builtin sample --seed xyz
+expect_rc 2 "$W/e7m" "$S" run --builtin sample --timeout-multiplier 0
+expect_grep 'timeout-multiplier wants a positive number' "$W/e7m"
+expect_rc 2 "$W/e7n" "$S" run --builtin sample --timeout-multiplier 2x
 expect_grep 'seed wants a number' "$W/e7"
 expect_rc 2 "$W/e8" "$S" run --builtin sample --profile bogus
 expect_grep "unknown profile 'bogus'" "$W/e8"

@@ -1,6 +1,7 @@
 # harness.crash: an executor that crashes (SIGSEGV in poll) fails every check that polls,
 # each with its signal (or, in a sanitizer build, the sanitizer's report of the crash),
 # charged to the id in effect; the run finishes with exit 1 and a complete results file.
+# @proves WK-HARN-002 WK-HARN-011
 . "$(dirname "$0")/lib.sh"
 
 expect_rc 1 "$W/run" "$S" run --adapter "$M/libwkc_test_crash.so" --out "$W/out"

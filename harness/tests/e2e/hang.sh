@@ -1,5 +1,6 @@
 # harness.hang: an executor whose run() never returns fails each check with a timeout;
 # the run finishes (exit 1, complete results) and leaves no process behind.
+# @proves WK-HARN-003
 . "$(dirname "$0")/lib.sh"
 
 lib="$M/libwkc_test_hang.so"

@@ -1,5 +1,6 @@
 # harness.interrupt: SIGTERM or SIGINT stops a run cleanly (exit 128+N), kills the
 # running checks, keeps the finished results, and --resume completes the run.
+# @proves WK-HARN-006 WK-HARN-005
 . "$(dirname "$0")/lib.sh"
 
 lib="$M/libwkc_test_hang.so"

@@ -1,5 +1,6 @@
 # harness.junit: --junit writes well-formed XML with one testcase per check, failures
 # and skips as such, and messages escaped.
+# @proves WK-HARN-010
 . "$(dirname "$0")/lib.sh"
 
 expect_rc 1 "$W/crash" "$S" run --adapter "$M/libwkc_test_crash.so" --out "$W/crash.out" \

@@ -1,5 +1,6 @@
 # harness.pass: a correct executor passes (exit 0), built in or as a library, with and
 # without schedule pressure; notes are shown, not failed.
+# @proves WK-HARN-011
 . "$(dirname "$0")/lib.sh"
 
 expect_rc 0 "$W/lib" "$S" run --adapter "$M/libwkc_test_good.so" --out "$W/lib.out"

@@ -1,5 +1,6 @@
 # harness.profile_missing: asan/tsan profiles need the instrumented build; when it is
 # missing the run stops (exit 2) and says exactly what to build.
+# @proves WK-HARN-013
 . "$(dirname "$0")/lib.sh"
 
 if [ -n "$WKC_SANITIZE" ]; then

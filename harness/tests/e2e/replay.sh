@@ -1,4 +1,5 @@
 # harness.replay: a failure's replay token, and the equivalent run command, reproduce it.
+# @proves WK-HARN-008
 . "$(dirname "$0")/lib.sh"
 
 expect_rc 1 "$W/run" "$S" run --builtin sample-lost-wake --out "$W/out" --seed 0x1234 --pressure

@@ -1,6 +1,7 @@
 # harness.resume: a run killed with SIGKILL midway keeps every result it recorded (one
 # per line, never half a line); --resume finishes it without losing or repeating a
 # check, and refuses to continue a run made with another adapter, profile or seed.
+# @proves WK-HARN-005
 . "$(dirname "$0")/lib.sh"
 
 lib="$M/libwkc_test_hang.so"

@@ -1,5 +1,6 @@
 # harness.seed: every run is seeded and prints its seed; a check's seed depends only on
 # the run seed and the check's name.
+# @proves WK-HARN-007
 . "$(dirname "$0")/lib.sh"
 
 expect_rc 0 "$W/a" "$S" run --builtin sample --out "$W/a.out" --seed 99

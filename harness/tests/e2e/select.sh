@@ -1,4 +1,5 @@
 # harness.select: list, --filter (names, ids, exclusions) and --shard choose the checks.
+# @proves WK-HARN-009
 . "$(dirname "$0")/lib.sh"
 
 count() { # the "N checks" line of `list`

@@ -1,6 +1,7 @@
 # harness.tsan: --profile tsan runs the checks in the ThreadSanitizer build; a data race
 # fails the check with the id in effect and the result points to the report.  Needs a
 # TSan build: this tree, or the twin the default tree execs (the tsan preset's tree).
+# @proves WK-HARN-002 WK-HARN-013
 . "$(dirname "$0")/lib.sh"
 
 if [ "$WKC_SANITIZE" = thread ]; then

@@ -1,6 +1,7 @@
 # harness.valgrind: --profile valgrind wraps each child in Valgrind (no instrumented
 # build needed); a Valgrind error fails the check with the id in effect and the result
 # points to the XML report.
+# @proves WK-HARN-002 WK-HARN-013
 . "$(dirname "$0")/lib.sh"
 
 command -v valgrind >/dev/null 2>&1 || skip "valgrind is not installed"

@@ -112,6 +112,7 @@ static void test_json(void)
 	wkc__buf_free(&b);
 }
 
+/* @proves WK-HARN-008 */
 static void test_replay_token(void)
 {
 	wkc__replay r = {"exec.wake.x", 0xdeadbeefull, "tsan", true, "path:/a b/'q'.so", 5};
@@ -147,6 +148,7 @@ static const wkc_check *find(const char *name)
 	return NULL;
 }
 
+/* @proves WK-HARN-009 */
 static void test_filter(void)
 {
 	const wkc_check *hammer = find("sample.wake.hammer");
@@ -166,6 +168,7 @@ static void test_filter(void)
 	EXPECT(wkc__filter_selects("sample.wake.hamme?", hammer));
 }
 
+/* @proves WK-HARN-007 */
 static void test_seeds(void)
 {
 	EXPECT(wkc__check_seed(1, "a") == wkc__check_seed(1, "a"));
@@ -214,6 +217,7 @@ static const char *rejects(const wkc_adapter *a)
 	return why;
 }
 
+/* @proves WK-HARN-001 */
 static void test_validate(void)
 {
 	wkc_adapter good = {1, "ok", "1", WKC_CAP_THREAD_SAFE_WAKERS, x_create, x_destroy,
@@ -302,6 +306,7 @@ static wkc__result mk(const char *check, const char *ids, wkc__status st, bool c
 	return r;
 }
 
+/* @proves WK-HARN-011 */
 static void test_verdicts(void)
 {
 	wkc__result rs[5];
@@ -479,6 +484,7 @@ static long overlap_body(wkc_ctx *cx, unsigned index, void *arg)
 
 /* A larger --timeout-multiplier than the profile's default stretches the
  * checks' waits (a smaller scale); a smaller one leaves them alone. */
+/* @proves WK-HARN-004 */
 static void test_profile_scale(void)
 {
 	wkc__profile def, tsan, vg;
@@ -486,6 +492,12 @@ static void test_profile_scale(void)
 	EXPECT(wkc__profile_parse("default", &def, err, sizeof err) == 0);
 	EXPECT(wkc__profile_parse("tsan", &tsan, err, sizeof err) == 0);
 	EXPECT(wkc__profile_parse("valgrind", &vg, err, sizeof err) == 0);
+	wkc__profile asan;
+	EXPECT(wkc__profile_parse("asan", &asan, err, sizeof err) == 0);
+	EXPECT(wkc__profile_multiplier(&def) == 1);
+	EXPECT(wkc__profile_multiplier(&asan) == 3);
+	EXPECT(wkc__profile_multiplier(&tsan) == 5);
+	EXPECT(wkc__profile_multiplier(&vg) == 30);
 	EXPECT(wkc__profile_scale_for(&def, 1) == 1);
 	EXPECT(wkc__profile_scale_for(&def, 0.5) == 1);
 	EXPECT(wkc__profile_scale_for(&def, 4) == 0.25);
