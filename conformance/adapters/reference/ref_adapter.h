@@ -75,4 +75,30 @@ extern const wkc_adapter wkc__ref_flag_adapter;
 #define WKC_REF_VERSION "0"
 #endif
 
+/*
+ * A mode's whole adapter: its create (the shared wkc__ref_create with the
+ * file's `static const wkc__ref_mode mode`), its table named `adapter`
+ * with the given name and capabilities, and its entry (WKC_REF_ENTRY).
+ * Every mode shares the other functions; only the mode and the
+ * capabilities differ.
+ */
+#define WKC_REF_ADAPTER(adapter, name_, caps_)                                 \
+	static wkc_executor *create(const wkc_config *cfg, char *err, size_t errlen) \
+	{                                                                      \
+		return wkc__ref_create(&mode, cfg, err, errlen);               \
+	}                                                                      \
+	const wkc_adapter adapter = {                                          \
+		.abi_version = WKC_ABI_VERSION,                                \
+		.name = name_,                                                 \
+		.version = WKC_REF_VERSION,                                    \
+		.caps = caps_,                                                 \
+		.create = create,                                              \
+		.destroy = wkc__ref_destroy,                                   \
+		.spawn = wkc__ref_spawn,                                       \
+		.run = wkc__ref_run,                                           \
+		.live_tasks = wkc__ref_live_tasks,                             \
+		.core_count = wkc__ref_core_count,                             \
+	};                                                                     \
+	WKC_REF_ENTRY(adapter)
+
 #endif /* WKC_REF_ADAPTER_H */

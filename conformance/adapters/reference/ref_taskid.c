@@ -27,22 +27,5 @@ static const wkc__ref_mode mode = {
 	.max_tasks = TASKID_CAPACITY,
 };
 
-static wkc_executor *create(const wkc_config *cfg, char *err, size_t errlen)
-{
-	return wkc__ref_create(&mode, cfg, err, errlen);
-}
-
-const wkc_adapter wkc__ref_taskid_adapter = {
-	.abi_version = WKC_ABI_VERSION,
-	.name = "ref.taskid",
-	.version = WKC_REF_VERSION,
-	.caps = WKC_CAP_THREAD_SAFE_WAKERS | WKC_CAP_SPAWN_LOCAL | WKC_CAP_LIVE_TASKS,
-	.create = create,
-	.destroy = wkc__ref_destroy,
-	.spawn = wkc__ref_spawn,
-	.run = wkc__ref_run,
-	.live_tasks = wkc__ref_live_tasks,
-	.core_count = wkc__ref_core_count,
-};
-
-WKC_REF_ENTRY(wkc__ref_taskid_adapter)
+WKC_REF_ADAPTER(wkc__ref_taskid_adapter, "ref.taskid",
+		WKC_CAP_THREAD_SAFE_WAKERS | WKC_CAP_SPAWN_LOCAL | WKC_CAP_LIVE_TASKS)
