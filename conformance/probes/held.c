@@ -288,3 +288,13 @@ void wkc_held_note_bulk(wkc_probe *task, uint64_t seq, uint64_t end, uint64_t co
 	wkc__p_note_wake(task, seq);
 	wkc_trace_add(task->set->trace, &ev);
 }
+
+void wkc_held_churn(const wkc_held *h, uint32_t flags)
+{
+	wkc_held c = wkc_held_clone(h, flags), d;
+	wkc_held_wake_by_ref(&c, flags);
+	d = wkc_held_clone(&c, flags);
+	wkc_held_wake(&c, flags);
+	wkc_held_drop(&d, flags);
+	wkc_held_wake_by_ref(h, flags);
+}

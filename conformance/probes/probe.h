@@ -202,6 +202,11 @@ wkc_held wkc_held_clone(const wkc_held *h, uint32_t flags);
 void wkc_held_wake(wkc_held *h, uint32_t flags);        /* consumes */
 void wkc_held_wake_by_ref(const wkc_held *h, uint32_t flags);
 void wkc_held_drop(wkc_held *h, uint32_t flags);        /* consumes; empty ok */
+/* Every operation once on a waker another holder keeps (the "churn" of a
+ * foreign thread): clone, wake the clone by reference, clone it again,
+ * wake the first clone by value, drop the second, wake h by reference.
+ * Leaves h and the count as they were. */
+void wkc_held_churn(const wkc_held *h, uint32_t flags);
 /* Record wakes of task's wakers that harness code made without recording
  * each one (a flood): one WAKE_BY_REF event flagged BULK spanning
  * seq..end, value = count.  Owes the task a poll like any wake. */

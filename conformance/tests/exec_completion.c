@@ -59,15 +59,8 @@ static long wake_completed_from_thread(wkc_ctx *cx, unsigned index, void *arg)
 	(void)cx;
 	for (unsigned k = 0; k < a->iters; k++) {
 		const wkc_held *e = wkc_probe_export(a->ps[(k + index) % a->n]);
-		wkc_held c, d;
-		if (e == NULL)
-			continue;
-		c = wkc_held_clone(e, WKC_EVF_FOREIGN);
-		wkc_held_wake_by_ref(&c, WKC_EVF_FOREIGN);
-		d = wkc_held_clone(&c, WKC_EVF_FOREIGN);
-		wkc_held_wake(&c, WKC_EVF_FOREIGN);
-		wkc_held_drop(&d, WKC_EVF_FOREIGN);
-		wkc_held_wake_by_ref(e, WKC_EVF_FOREIGN);
+		if (e != NULL)
+			wkc_held_churn(e, WKC_EVF_FOREIGN);
 	}
 	return 0;
 }

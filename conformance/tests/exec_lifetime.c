@@ -30,15 +30,8 @@ static long use_after_destroy(wkc_ctx *cx, unsigned index, void *arg)
 	for (unsigned k = 0; k < a->iters; k++)
 		for (size_t i = 0; i < a->n; i++) {
 			const wkc_held *e = wkc_probe_export(a->ps[(i + index) % a->n]);
-			wkc_held c, d;
-			if (e == NULL)
-				continue;
-			c = wkc_held_clone(e, WKC_EVF_FOREIGN);
-			wkc_held_wake_by_ref(&c, WKC_EVF_FOREIGN);
-			d = wkc_held_clone(&c, WKC_EVF_FOREIGN);
-			wkc_held_wake(&c, WKC_EVF_FOREIGN);
-			wkc_held_drop(&d, WKC_EVF_FOREIGN);
-			wkc_held_wake_by_ref(e, WKC_EVF_FOREIGN);
+			if (e != NULL)
+				wkc_held_churn(e, WKC_EVF_FOREIGN);
 		}
 	return 0;
 }
