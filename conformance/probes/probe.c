@@ -228,16 +228,35 @@ const wkc_held *wkc_probe_export(wkc_probe *p)
 	return atomic_load_explicit(&p->exp_state, memory_order_acquire) == 1 ? &p->exp : NULL;
 }
 
+/*
+ * Take the published export for dropping: 1 -> 2, once, whoever asks.  The
+ * cell itself is never written after it was published (readers on other
+ * threads read its fields to decide whether they may use it, while its
+ * owner may be dropping it: executors drop futures on several threads at
+ * once at shutdown), so the waker is dropped from a copy.
+ */
+static bool take_export(wkc_probe *p, wkc_held *out)
+{
+	uint32_t published = 1;
+	/* acquire: the cell's contents as the publishing poll wrote them; the
+	 * CAS makes exactly one taker win. */
+	if (!atomic_compare_exchange_strong_explicit(&p->exp_state, &published, 2,
+						     memory_order_acquire, memory_order_relaxed))
+		return false;
+	*out = p->exp;
+	return true;
+}
+
 void wkc_probe_drop_export(wkc_probe *p)
 {
+	wkc_held e;
 	/* acquire: see wkc_probe_export. */
 	if (atomic_load_explicit(&p->exp_state, memory_order_acquire) != 1)
 		return;
 	if (!wkc_held_usable_here(&p->exp))
 		wkc__probe_bug("drop of task %u's local export off its owner thread", (unsigned)p->id);
-	wkc_held_drop(&p->exp, 0);
-	/* relaxed: only the thread that may drop it reads 2 afterwards. */
-	atomic_store_explicit(&p->exp_state, 2, memory_order_relaxed);
+	if (take_export(p, &e))
+		wkc_held_drop(&e, 0);
 }
 
 /* ---- recording helpers ----------------------------------------------------------- */
@@ -725,10 +744,12 @@ static void probe_drop(wk_future *self)
 	}
 	/* A local export dies with its task (only its thread may drop it);
 	 * a thread-safe one stays for the check to release. */
-	if (atomic_load_explicit(&p->exp_state, memory_order_relaxed) == 1 && p->exp.local) {
+	/* acquire: the cell is read only once seen published. */
+	if (atomic_load_explicit(&p->exp_state, memory_order_acquire) == 1 && p->exp.local) {
+		wkc_held e;
 		if (wkc_held_usable_here(&p->exp)) {
-			wkc_held_drop(&p->exp, WKC_EVF_IN_DROP);
-			atomic_store_explicit(&p->exp_state, 2, memory_order_relaxed);
+			if (take_export(p, &e))
+				wkc_held_drop(&e, WKC_EVF_IN_DROP);
 		} else {
 			anomaly(p, WKC_ANOM_LOCAL_WRONG_THREAD, (int64_t)wk_thread_id());
 		}

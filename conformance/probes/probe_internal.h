@@ -46,8 +46,10 @@ struct wkc_probe {
 	_Atomic uint32_t ending;
 	uint64_t jitter_rng; /* poll only: end_jitter and RETURN_SWEEP draws */
 
-	/* Export cell: exp is written before exp_state turns 1 (release);
-	 * readers load exp_state with acquire.  2 = dropped. */
+	/* Export cell: exp is written before exp_state turns 1 (release) and
+	 * never again; readers load exp_state with acquire.  1 -> 2 (dropped)
+	 * is a CAS, and the drop works on a copy, so a neighbour reading the
+	 * cell on another thread never races with its owner dropping it. */
 	wkc_held exp;
 	_Atomic uint32_t exp_state;
 

@@ -32,6 +32,7 @@ static const struct {
 	{WKC_CAP_LOCAL_ONLY, "LOCAL_ONLY"},
 	{WKC_CAP_FOREIGN_WAKE_ABORTS, "FOREIGN_WAKE_ABORTS"},
 	{WKC_CAP_LIVE_TASKS, "LIVE_TASKS"},
+	{WKC_CAP_ANNOTATED, "ANNOTATED"},
 };
 #define N_CAPS (sizeof cap_names / sizeof cap_names[0])
 

@@ -87,6 +87,12 @@ enum wkc_capability {
 	WKC_CAP_FOREIGN_WAKE_ABORTS = 1u << 7,
 	/* live_tasks is implemented and exact. */
 	WKC_CAP_LIVE_TASKS = 1u << 8,
+	/* The adapter marks its executor's wake -> poll edges (and, where its
+	 * synchronisation is lock-free, its reference counts) with
+	 * wkc/annotate.h, so that ThreadSanitizer (executor code not
+	 * instrumented) and helgrind/DRD (C11 atomics unseen) can judge races
+	 * soundly.  Verdicts of those profiles then say "(annotated)". */
+	WKC_CAP_ANNOTATED = 1u << 9,
 };
 
 /* spawn flags */

@@ -1,0 +1,170 @@
+/*
+ * wkc/annotate.h - happens-before annotations for race detectors that
+ * cannot see an executor's synchronisation.
+ *
+ * WHY
+ *   A race detector judges an access pair by the synchronisation it saw
+ *   between them.  Two cases leave it blind:
+ *     - ThreadSanitizer sees only instrumented code.  An executor that is
+ *       not (Rust on a stable toolchain, where -Zsanitizer=thread needs
+ *       nightly; any binary-only library) synchronises its wake and the
+ *       poll it causes through atomics TSan never saw, so the harness's
+ *       write before a wake and the poll's read of it look like a race.
+ *     - Valgrind's helgrind and DRD understand pthread primitives but not
+ *       C11 atomics: every lock-free queue, atomic state machine and
+ *       atomic reference count reads as a race.
+ *   The cure is to tell the tool what the executor guarantees, at the
+ *   places it guarantees it.  That is what these calls do.  They never hide
+ *   a race: an edge states an ordering the code really has; a race the
+ *   code really has (a plain count behind a thread-safe waker) is still
+ *   between two accesses no edge orders, and is still reported.
+ *
+ * THE EDGES AN ADAPTER ANNOTATES (spec/executor.md, WK-EXEC-014)
+ *     wkc_annotate_wake(task)   in wake / wake_by_ref, before the operation
+ *                               that publishes the task to its poller (the
+ *                               queue push, the state CAS);
+ *     wkc_annotate_poll(task)   before calling the future's poll, after the
+ *                               operation that took the task (queue pop);
+ *     wkc_annotate_freeing(task) just before the task's memory is freed or
+ *                               reused, so that no stale edge survives it.
+ *   `task` is any address unique to the task for its lifetime (the task
+ *   object, or the waker's data pointer).  Reference counts annotate the
+ *   same way: wkc_annotate_release(obj) before every decrement,
+ *   wkc_annotate_acquire(obj) once the count reached zero, before the free
+ *   (the release/acquire pair of linux/refcount.h).
+ *
+ *   wkc_annotate_atomic(addr, len) tells helgrind and DRD that the range is
+ *   only ever accessed with atomic operations (they cannot tell an atomic
+ *   load from a plain one).  ThreadSanitizer sees atomics itself, so it is
+ *   a no-op there.  Use it only for memory that really is atomic.
+ *
+ * BACKENDS (chosen at compile time; each call is a few instructions or
+ * nothing, safe on hot paths)
+ *   - ThreadSanitizer build (clang or gcc -fsanitize=thread):
+ *     __tsan_release / __tsan_acquire.
+ *   - Otherwise, when <valgrind/helgrind.h> and <valgrind/drd.h> are
+ *     available (Debian: valgrind) and WKC_ANNOTATE_NO_VALGRIND is not
+ *     defined: helgrind's and DRD's client requests, both (each tool
+ *     ignores the other's); natively a client request is a no-op sequence.
+ *   - Otherwise nothing.
+ *   Define WKC_ANNOTATE_NONE to compile every call to nothing.
+ *
+ * An adapter that annotates claims WKC_CAP_ANNOTATED, so that verdicts
+ * resting on its annotations say so ("tsan (annotated)").
+ */
+#ifndef WKC_ANNOTATE_H
+#define WKC_ANNOTATE_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define WKC__ANNOTATE_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define WKC__ANNOTATE_TSAN 1
+#endif
+
+#if !defined(WKC_ANNOTATE_NONE) && defined(WKC__ANNOTATE_TSAN)
+
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+
+static inline void wkc_annotate_release(const void *obj)
+{
+	__tsan_release((void *)obj);
+}
+
+static inline void wkc_annotate_acquire(const void *obj)
+{
+	__tsan_acquire((void *)obj);
+}
+
+static inline void wkc_annotate_freeing(const void *obj)
+{
+	(void)obj; /* TSan forgets a sync object when its memory is freed */
+}
+
+static inline void wkc_annotate_atomic(const void *addr, size_t len)
+{
+	(void)addr; /* TSan sees atomic accesses */
+	(void)len;
+}
+
+#define WKC_ANNOTATE_BACKEND "tsan"
+
+#elif !defined(WKC_ANNOTATE_NONE) && !defined(WKC_ANNOTATE_NO_VALGRIND) && \
+	defined(__has_include)
+#if __has_include(<valgrind/helgrind.h>) && __has_include(<valgrind/drd.h>)
+#include <valgrind/helgrind.h>
+#include <valgrind/drd.h>
+
+static inline void wkc_annotate_release(const void *obj)
+{
+	DO_CREQ_v_W(_VG_USERREQ__HG_USERSO_SEND_PRE, void *, (void *)(obj));
+	VALGRIND_DO_CLIENT_REQUEST_STMT(VG_USERREQ__DRD_ANNOTATE_HAPPENS_BEFORE, obj, 0, 0, 0, 0);
+}
+
+static inline void wkc_annotate_acquire(const void *obj)
+{
+	DO_CREQ_v_W(_VG_USERREQ__HG_USERSO_RECV_POST, void *, (void *)(obj));
+	VALGRIND_DO_CLIENT_REQUEST_STMT(VG_USERREQ__DRD_ANNOTATE_HAPPENS_AFTER, obj, 0, 0, 0, 0);
+}
+
+static inline void wkc_annotate_freeing(const void *obj)
+{
+	DO_CREQ_v_W(_VG_USERREQ__HG_USERSO_FORGET_ALL, void *, (void *)(obj));
+}
+
+static inline void wkc_annotate_atomic(const void *addr, size_t len)
+{
+	VALGRIND_HG_DISABLE_CHECKING(addr, len);
+	VALGRIND_DO_CLIENT_REQUEST_STMT(VG_USERREQ__DRD_START_SUPPRESSION, addr, len, 0, 0, 0);
+}
+
+#define WKC_ANNOTATE_BACKEND "valgrind"
+#endif
+#endif
+
+#ifndef WKC_ANNOTATE_BACKEND
+static inline void wkc_annotate_release(const void *obj)
+{
+	(void)obj;
+}
+static inline void wkc_annotate_acquire(const void *obj)
+{
+	(void)obj;
+}
+static inline void wkc_annotate_freeing(const void *obj)
+{
+	(void)obj;
+}
+static inline void wkc_annotate_atomic(const void *addr, size_t len)
+{
+	(void)addr;
+	(void)len;
+}
+#define WKC_ANNOTATE_BACKEND "none"
+#endif
+
+/* The executor's wake -> poll edge of one task (see above). */
+static inline void wkc_annotate_wake(const void *task)
+{
+	wkc_annotate_release(task);
+}
+
+static inline void wkc_annotate_poll(const void *task)
+{
+	wkc_annotate_acquire(task);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WKC_ANNOTATE_H */
