@@ -38,15 +38,16 @@
  *   load from a plain one).  ThreadSanitizer sees atomics itself, so it is
  *   a no-op there.  Use it only for memory that really is atomic.
  *
- * BACKENDS (chosen at compile time; each call is a few instructions or
- * nothing, safe on hot paths)
- *   - ThreadSanitizer build (clang or gcc -fsanitize=thread):
- *     __tsan_release / __tsan_acquire.
- *   - Otherwise, when <valgrind/helgrind.h> and <valgrind/drd.h> are
- *     available (Debian: valgrind) and WKC_ANNOTATE_NO_VALGRIND is not
- *     defined: helgrind's and DRD's client requests, both (each tool
- *     ignores the other's); natively a client request is a no-op sequence.
- *   - Otherwise nothing.
+ * BACKENDS (each call is a few instructions or nothing: safe on hot paths)
+ *   - ThreadSanitizer: in a TSan build (clang or gcc -fsanitize=thread)
+ *     __tsan_release / __tsan_acquire directly; in a build without TSan
+ *     (ELF, gcc or clang) the same entry points as weak symbols, called
+ *     when the process has them: an adapter built once, without TSan,
+ *     is judged soundly when the tsan profile's harness loads it.
+ *   - helgrind and DRD: when <valgrind/helgrind.h> and <valgrind/drd.h>
+ *     are available (Debian: valgrind) and WKC_ANNOTATE_NO_VALGRIND is not
+ *     defined, both tools' client requests (each ignores the other's);
+ *     outside Valgrind a client request is a short no-op sequence.
  *   Define WKC_ANNOTATE_NONE to compile every call to nothing.
  *
  * An adapter that annotates claims WKC_CAP_ANNOTATED, so that verdicts
@@ -70,87 +71,74 @@ extern "C" {
 #define WKC__ANNOTATE_TSAN 1
 #endif
 
-#if !defined(WKC_ANNOTATE_NONE) && defined(WKC__ANNOTATE_TSAN)
-
-void __tsan_acquire(void *addr);
-void __tsan_release(void *addr);
-
-static inline void wkc_annotate_release(const void *obj)
-{
-	__tsan_release((void *)obj);
-}
-
-static inline void wkc_annotate_acquire(const void *obj)
-{
-	__tsan_acquire((void *)obj);
-}
-
-static inline void wkc_annotate_freeing(const void *obj)
-{
-	(void)obj; /* TSan forgets a sync object when its memory is freed */
-}
-
-static inline void wkc_annotate_atomic(const void *addr, size_t len)
-{
-	(void)addr; /* TSan sees atomic accesses */
-	(void)len;
-}
-
-#define WKC_ANNOTATE_BACKEND "tsan"
-
-#elif !defined(WKC_ANNOTATE_NONE) && !defined(WKC_ANNOTATE_NO_VALGRIND) && \
-	defined(__has_include)
+#if !defined(WKC_ANNOTATE_NONE) && !defined(WKC_ANNOTATE_NO_VALGRIND) && defined(__has_include)
 #if __has_include(<valgrind/helgrind.h>) && __has_include(<valgrind/drd.h>)
 #include <valgrind/helgrind.h>
 #include <valgrind/drd.h>
+#define WKC__ANNOTATE_VALGRIND 1
+#endif
+#endif
+
+#if !defined(WKC_ANNOTATE_NONE)
+#if defined(WKC__ANNOTATE_TSAN)
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+#define WKC__TSAN_RELEASE(obj) __tsan_release((void *)(obj))
+#define WKC__TSAN_ACQUIRE(obj) __tsan_acquire((void *)(obj))
+#elif defined(__GNUC__) && defined(__ELF__)
+/* Not instrumented, but maybe loaded into an instrumented process (the
+ * tsan profile's harness loading an adapter whose executor was built
+ * without TSan): the runtime's entry points, if the process has them. */
+void __tsan_acquire(void *addr) __attribute__((weak));
+void __tsan_release(void *addr) __attribute__((weak));
+#define WKC__TSAN_RELEASE(obj) (__tsan_release ? __tsan_release((void *)(obj)) : (void)0)
+#define WKC__TSAN_ACQUIRE(obj) (__tsan_acquire ? __tsan_acquire((void *)(obj)) : (void)0)
+#endif
+#endif
+#ifndef WKC__TSAN_RELEASE
+#define WKC__TSAN_RELEASE(obj) ((void)(obj))
+#define WKC__TSAN_ACQUIRE(obj) ((void)(obj))
+#endif
 
 static inline void wkc_annotate_release(const void *obj)
 {
+	WKC__TSAN_RELEASE(obj);
+#ifdef WKC__ANNOTATE_VALGRIND
 	DO_CREQ_v_W(_VG_USERREQ__HG_USERSO_SEND_PRE, void *, (void *)(obj));
 	VALGRIND_DO_CLIENT_REQUEST_STMT(VG_USERREQ__DRD_ANNOTATE_HAPPENS_BEFORE, obj, 0, 0, 0, 0);
+#endif
 }
 
 static inline void wkc_annotate_acquire(const void *obj)
 {
+	WKC__TSAN_ACQUIRE(obj);
+#ifdef WKC__ANNOTATE_VALGRIND
 	DO_CREQ_v_W(_VG_USERREQ__HG_USERSO_RECV_POST, void *, (void *)(obj));
 	VALGRIND_DO_CLIENT_REQUEST_STMT(VG_USERREQ__DRD_ANNOTATE_HAPPENS_AFTER, obj, 0, 0, 0, 0);
+#endif
 }
 
 static inline void wkc_annotate_freeing(const void *obj)
 {
+	/* TSan forgets a sync object when its memory is freed. */
+#ifdef WKC__ANNOTATE_VALGRIND
 	DO_CREQ_v_W(_VG_USERREQ__HG_USERSO_FORGET_ALL, void *, (void *)(obj));
+#else
+	(void)obj;
+#endif
 }
 
 static inline void wkc_annotate_atomic(const void *addr, size_t len)
 {
+	/* TSan sees atomic accesses itself. */
+#ifdef WKC__ANNOTATE_VALGRIND
 	VALGRIND_HG_DISABLE_CHECKING(addr, len);
 	VALGRIND_DO_CLIENT_REQUEST_STMT(VG_USERREQ__DRD_START_SUPPRESSION, addr, len, 0, 0, 0);
-}
-
-#define WKC_ANNOTATE_BACKEND "valgrind"
-#endif
-#endif
-
-#ifndef WKC_ANNOTATE_BACKEND
-static inline void wkc_annotate_release(const void *obj)
-{
-	(void)obj;
-}
-static inline void wkc_annotate_acquire(const void *obj)
-{
-	(void)obj;
-}
-static inline void wkc_annotate_freeing(const void *obj)
-{
-	(void)obj;
-}
-static inline void wkc_annotate_atomic(const void *addr, size_t len)
-{
+#else
 	(void)addr;
 	(void)len;
-}
-#define WKC_ANNOTATE_BACKEND "none"
 #endif
+}
 
 /* The executor's wake -> poll edge of one task (see above). */
 static inline void wkc_annotate_wake(const void *task)
