@@ -168,6 +168,8 @@ static void run_profile(const wkc__opts *o, const wkc__build_info *bi, const wkc
 		if (wkc__results_read(path, NULL, &h, &rs, &nrs, err, sizeof err) == 0) {
 			wkc__req_table_build(&pr->table, rs, nrs);
 			pr->have_table = true;
+			if (!wkc__results_any_ran(rs, nrs))
+				pr->not_run = wkc__xasprintf("no check ran (every check was skipped)");
 			wkc__results_free(rs, nrs);
 			wkc__header_free(&h);
 		} else {

@@ -133,6 +133,17 @@ void wkc_note(wkc_ctx *cx, const char *fmt, ...)
 	free(msg);
 }
 
+void wkc_unexercised(wkc_ctx *cx, const char *id, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	va_start(ap, fmt);
+	msg = vformat(fmt, ap);
+	va_end(ap);
+	wkc__proto_send(cx->report_fd, "unexercised", id, msg);
+	free(msg);
+}
+
 void wkc_skip(wkc_ctx *cx, const char *fmt, ...)
 {
 	va_list ap;

@@ -89,7 +89,8 @@ int wkc__proto_parse(const char *line, wkc__proto_line *out)
 	const char *rest = word(line, out->verb, sizeof out->verb);
 	out->id[0] = '\0';
 	out->msg = NULL;
-	if (strcmp(out->verb, "expect") == 0 || strcmp(out->verb, "fail") == 0)
+	if (strcmp(out->verb, "expect") == 0 || strcmp(out->verb, "fail") == 0 ||
+	    strcmp(out->verb, "unexercised") == 0)
 		rest = word(rest, out->id, sizeof out->id);
 	else if (strcmp(out->verb, "note") != 0 && strcmp(out->verb, "skip") != 0 &&
 		 strcmp(out->verb, "error") != 0 && strcmp(out->verb, "done") != 0)

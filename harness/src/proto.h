@@ -5,6 +5,9 @@
  *     expect <id>          an abnormal death from now on breaks <id>
  *     fail <id> <message>  requirement <id> failed; the check goes on
  *     note <message>       an observation, reported but not a failure
+ *     unexercised <id> <message>
+ *                          the check could not exercise <id> (why): the
+ *                          id gets no PASS from this check
  *     skip <message>       the check does not apply; it ends here
  *     error <message>      the harness itself failed in the child
  *     done                 the check function returned

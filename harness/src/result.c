@@ -12,8 +12,13 @@ void wkc__result_free(wkc__result *r)
 		free(r->failures[i].id);
 		free(r->failures[i].msg);
 	}
+	for (size_t i = 0; i < r->nunexercised; i++) {
+		free(r->unexercised[i].id);
+		free(r->unexercised[i].msg);
+	}
 	for (size_t i = 0; i < r->nnotes; i++)
 		free(r->notes[i]);
+	free(r->unexercised);
 	free(r->failures);
 	free(r->notes);
 	free(r->check);
@@ -62,6 +67,34 @@ void wkc__result_add_note(wkc__result *r, const char *msg)
 	}
 	r->notes = wkc__xrealloc(r->notes, (r->nnotes + 1) * sizeof *r->notes);
 	r->notes[r->nnotes++] = wkc__xstrdup(msg ? msg : "");
+}
+
+void wkc__result_add_unexercised(wkc__result *r, const char *id, const char *msg)
+{
+	/* One reason per id is enough: the first. */
+	if (wkc__result_unexercised(r, id) != NULL || r->nunexercised >= WKC__MAX_ITEMS)
+		return;
+	r->unexercised =
+		wkc__xrealloc(r->unexercised, (r->nunexercised + 1) * sizeof *r->unexercised);
+	r->unexercised[r->nunexercised].id = wkc__xstrdup(id);
+	r->unexercised[r->nunexercised].msg = wkc__xstrdup(msg ? msg : "");
+	r->nunexercised++;
+}
+
+const char *wkc__result_unexercised(const wkc__result *r, const char *id)
+{
+	for (size_t i = 0; i < r->nunexercised; i++)
+		if (strcmp(r->unexercised[i].id, id) == 0)
+			return r->unexercised[i].msg;
+	return NULL;
+}
+
+bool wkc__result_failed(const wkc__result *r, const char *id)
+{
+	for (size_t i = 0; i < r->nfailures; i++)
+		if (strcmp(r->failures[i].id, id) == 0)
+			return true;
+	return r->charged != NULL && strcmp(r->charged, id) == 0;
 }
 
 bool wkc__ids_contain(const char *ids, const char *id)

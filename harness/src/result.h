@@ -27,6 +27,8 @@ typedef struct wkc__result {
 	wkc__status status;
 	wkc__failure *failures; /* wkc_fail calls, in order */
 	size_t nfailures, dropped_failures;
+	wkc__failure *unexercised; /* wkc_unexercised calls: id and why */
+	size_t nunexercised;
 	char **notes; /* wkc_note calls, in order */
 	size_t nnotes, dropped_notes;
 	char *reason;  /* abnormal end, or the skip reason; NULL otherwise */
@@ -63,6 +65,11 @@ const char *wkc__status_name(wkc__status s); /* "pass" | "fail" | "skip" */
 /* Add to a result, keeping at most WKC__MAX_ITEMS of each. */
 void wkc__result_add_failure(wkc__result *r, const char *id, const char *msg);
 void wkc__result_add_note(wkc__result *r, const char *msg);
+void wkc__result_add_unexercised(wkc__result *r, const char *id, const char *msg);
+/* Why the check did not exercise id, or NULL when it did (or never said). */
+const char *wkc__result_unexercised(const wkc__result *r, const char *id);
+/* True when the check failed id (a wkc_fail or the abnormal end's charge). */
+bool wkc__result_failed(const wkc__result *r, const char *id);
 
 /* Does this result name / fail this id? */
 bool wkc__ids_contain(const char *ids, const char *id);

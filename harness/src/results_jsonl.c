@@ -61,6 +61,16 @@ static void result_to_json(const wkc__result *r, wkc__buf *b)
 		wkc__buf_putc(b, '}');
 	}
 	wkc__buf_printf(b, "],\"dropped_failures\":%zu", r->dropped_failures);
+	put_key(b, "unexercised");
+	wkc__buf_putc(b, '[');
+	for (size_t i = 0; i < r->nunexercised; i++) {
+		wkc__buf_puts(b, i ? ",{\"id\":" : "{\"id\":");
+		wkc__json_str(b, r->unexercised[i].id);
+		wkc__buf_puts(b, ",\"msg\":");
+		wkc__json_str(b, r->unexercised[i].msg);
+		wkc__buf_putc(b, '}');
+	}
+	wkc__buf_putc(b, ']');
 	put_key(b, "notes");
 	wkc__buf_putc(b, '[');
 	for (size_t i = 0; i < r->nnotes; i++) {
@@ -129,6 +139,10 @@ static int result_from_json(const wkc__json *j, wkc__result *r)
 		wkc__result_add_failure(r, wkc__json_get_str(&arr->items[i], "id", "?"),
 					wkc__json_get_str(&arr->items[i], "msg", ""));
 	r->dropped_failures = (size_t)wkc__json_get_num(j, "dropped_failures", 0);
+	arr = wkc__json_get(j, "unexercised");
+	for (size_t i = 0; arr && arr->kind == WKC__J_ARR && i < arr->n; i++)
+		wkc__result_add_unexercised(r, wkc__json_get_str(&arr->items[i], "id", "?"),
+					    wkc__json_get_str(&arr->items[i], "msg", ""));
 	arr = wkc__json_get(j, "notes");
 	for (size_t i = 0; arr && arr->kind == WKC__J_ARR && i < arr->n; i++)
 		if (arr->items[i].kind == WKC__J_STR)

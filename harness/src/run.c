@@ -177,6 +177,17 @@ static int run_one(const wkc__opts *o, const wkc__build_info *bi, const wkc__pro
 	if (rc != 0)
 		return rc;
 	st.sel = &sel;
+	/* A selection that is empty is a mistake in the command (a typo in a
+	 * CI filter), never a pass. */
+	nsel = wkc__select_checks(o, &sel_checks);
+	if (nsel == 0) {
+		wkc__error("no check matches --filter '%s'%s: nothing to run (`wakerconf list` shows "
+			   "the checks)",
+			   o->filter ? o->filter : "", o->shard_n ? " in this shard" : "");
+		free(sel_checks);
+		wkc__adapter_sel_free(&sel);
+		return WKC__EXIT_USAGE;
+	}
 	if (wkc__mkdirs(out) != 0 || wkc__mkdirs(path = wkc__xasprintf("%s/logs", out)) != 0) {
 		wkc__error("cannot create the output directory %s: %s", out, strerror(errno));
 		return WKC__EXIT_USAGE;
@@ -214,16 +225,12 @@ static int run_one(const wkc__opts *o, const wkc__build_info *bi, const wkc__pro
 		return rc;
 	}
 
-	nsel = wkc__select_checks(o, &sel_checks);
 	to_run = wkc__xcalloc(nsel ? nsel : 1, sizeof *to_run);
 	fprintf(stderr,
 		"wakerconf: run: adapter %s %s, profile %s, seed 0x%016llx, pressure %s, %zu "
 		"checks%s, out %s\n",
 		sel.a->name, sel.a->version, p->name, (unsigned long long)st.h.seed,
 		st.h.pressure ? "on" : "off", nsel, st.nresumed ? " (resuming)" : "", out);
-	if (nsel == 0)
-		wkc__warn("no check matches --filter '%s'%s", o->filter ? o->filter : "",
-			  o->shard_n ? " in this shard" : "");
 	{
 		size_t done = 0;
 		for (size_t i = 0; i < nsel; i++)
@@ -302,7 +309,9 @@ static int run_one(const wkc__opts *o, const wkc__build_info *bi, const wkc__pro
 	if (junit != NULL && wkc__junit_write(junit, &st.h, st.all, st.nall, wkc__exe_display) != 0)
 		st.write_failed = true;
 
-	rc = wkc__req_table_must_failures(&table) > 0 ? WKC__EXIT_FAIL : WKC__EXIT_PASS;
+	rc = wkc__req_table_must_failures(&table) > 0 || !wkc__results_any_ran(st.all, st.nall)
+		     ? WKC__EXIT_FAIL
+		     : WKC__EXIT_PASS;
 	if (st.write_failed && rc == WKC__EXIT_PASS)
 		rc = WKC__EXIT_USAGE; /* results not fully written: not a pass */
 	wkc__req_table_free(&table);
@@ -364,8 +373,8 @@ int wkc__run_checks(const wkc__opts *o, const wkc__build_info *bi)
 			one = run_one(o, bi, &p, name, sub, junit);
 			free(sub);
 			free(junit);
-			if (one > 128)
-				return one; /* interrupted */
+			if (one > 128 || one == WKC__EXIT_USAGE)
+				return one; /* interrupted, or the command is wrong */
 			if (one > rc)
 				rc = one;
 		}

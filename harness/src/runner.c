@@ -82,6 +82,8 @@ static void handle_line(slot *s, const char *line)
 		s->expect = wkc__xstrdup(l.id);
 	} else if (strcmp(l.verb, "fail") == 0) {
 		wkc__result_add_failure(&s->r, l.id, l.msg);
+	} else if (strcmp(l.verb, "unexercised") == 0) {
+		wkc__result_add_unexercised(&s->r, l.id, l.msg);
 	} else if (strcmp(l.verb, "note") == 0) {
 		wkc__result_add_note(&s->r, l.msg);
 	} else if (strcmp(l.verb, "skip") == 0) {

@@ -94,6 +94,13 @@ static void judge_id(wkc__req_table *t, const char *id, const void *arg)
 		free(why);
 		return;
 	}
+	if (wkc__result_unexercised(r, id) != NULL) {
+		char *why = wkc__xasprintf("%s: not exercised: %s", r->check,
+					   wkc__result_unexercised(r, id));
+		set_verdict(row, WKC__V_SKIP, why);
+		free(why);
+		return;
+	}
 	/* Ids of a check that died were not all judged: no PASS from it. */
 	if (r->completed && r->reason == NULL) {
 		set_verdict(row, WKC__V_PASS, NULL);
@@ -132,6 +139,14 @@ void wkc__req_table_build(wkc__req_table *t, const wkc__result *rs, size_t n)
 		}
 		t->rows[j] = row;
 	}
+}
+
+bool wkc__results_any_ran(const wkc__result *rs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rs[i].status != WKC__SKIP)
+			return true;
+	return false;
 }
 
 void wkc__req_table_free(wkc__req_table *t)
@@ -175,6 +190,10 @@ static void print_check(FILE *f, const wkc__result *r, const char *exe, const ch
 		fprintf(f, "        %s: %s\n", r->failures[i].id, r->failures[i].msg);
 	if (r->dropped_failures)
 		fprintf(f, "        ... and %zu more failures\n", r->dropped_failures);
+	for (size_t i = 0; i < r->nunexercised; i++)
+		if (!wkc__result_failed(r, r->unexercised[i].id))
+			fprintf(f, "        %s not exercised: %s\n", r->unexercised[i].id,
+				r->unexercised[i].msg);
 	if (r->status == WKC__FAIL) {
 		if (r->log)
 			fprintf(f, "        log: %s/%s\n", out_dir, r->log);
@@ -226,7 +245,11 @@ void wkc__summary_print(FILE *f, const wkc__summary_info *in, const wkc__result 
 		fputc('\n', f);
 	}
 	fprintf(f, "%s: %zu checks (%zu pass, %zu fail, %zu skip) in %.2f s; results %s\n",
-		must_fail ? "FAIL" : "PASS", n, pass, fail, skip, in->seconds, in->results_path);
+		must_fail ? "FAIL" : pass + fail == 0 ? "NOT TESTED" : "PASS", n, pass, fail, skip,
+		in->seconds, in->results_path);
+	if (pass + fail == 0)
+		fprintf(f, "NOT TESTED: no check exercised this executor (every one was skipped): "
+			   "not a pass\n");
 	if (must_fail) {
 		fprintf(f, "FAIL: %zu MUST requirement%s failed:", must_fail, must_fail == 1 ? "" : "s");
 		for (size_t i = 0; i < t->n; i++)

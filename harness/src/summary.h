@@ -40,6 +40,8 @@ typedef struct wkc__req_table {
  */
 void wkc__req_table_build(wkc__req_table *t, const wkc__result *rs, size_t n);
 void wkc__req_table_free(wkc__req_table *t);
+/* At least one result passed or failed (not every check was skipped). */
+bool wkc__results_any_ran(const wkc__result *rs, size_t n);
 const wkc__req_row *wkc__req_table_find(const wkc__req_table *t, const char *id);
 
 /* Number of MUST ids that failed (0 means the run passes). */

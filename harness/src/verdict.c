@@ -248,6 +248,25 @@ static char *valgrind_summary(const wkc__child_outcome *o, int *nerrors)
 	return s;
 }
 
+/* Every id of the check was reported not exercised. */
+static bool none_exercised(const wkc__result *r)
+{
+	const char *p = r->ids;
+	if (r->nunexercised == 0)
+		return false;
+	while (p && *p) {
+		size_t w = strcspn(p, " ");
+		char id[64];
+		snprintf(id, sizeof id, "%.*s", (int)(w < sizeof id ? w : sizeof id - 1), p);
+		if (w > 0 && wkc__result_unexercised(r, id) == NULL)
+			return false;
+		p += w;
+		while (*p == ' ')
+			p++;
+	}
+	return true;
+}
+
 void wkc__verdict(wkc__result *r, const wkc__child_outcome *o)
 {
 	int st = o->wait_status;
@@ -302,8 +321,14 @@ void wkc__verdict(wkc__result *r, const wkc__child_outcome *o)
 	if (reason != NULL) {
 		r->status = WKC__FAIL;
 		r->charged = wkc__xstrdup(o->expect ? o->expect : o->first_id);
+	} else if (r->nfailures > 0 || r->dropped_failures > 0) {
+		r->status = WKC__FAIL;
+	} else if (none_exercised(r)) {
+		/* Nothing failed, but nothing was tested either: never a PASS. */
+		r->status = WKC__SKIP;
+		r->reason = wkc__xasprintf("not exercised: %s", r->unexercised[0].msg);
 	} else {
-		r->status = r->nfailures > 0 || r->dropped_failures > 0 ? WKC__FAIL : WKC__PASS;
+		r->status = WKC__PASS;
 	}
 	free(san);
 	free(vg);

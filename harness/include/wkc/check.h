@@ -89,6 +89,19 @@ void wkc_fail(wkc_ctx *cx, const char *id, const char *fmt, ...);
 __attribute__((format(printf, 2, 3)))
 #endif
 void wkc_note(wkc_ctx *cx, const char *fmt, ...);
+/*
+ * The check could not exercise requirement id (the executor placed the
+ * tasks so that the situation under test never arose, a wake never landed
+ * where it had to, a poll never came): the id gets no PASS from this
+ * check, only "not exercised" with the reason (a SKIP), unless the check
+ * also failed it.  The check goes on: what the oracles saw still counts.
+ * A check that exercised none of its ids and failed none ends as SKIP.
+ */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+void wkc_unexercised(wkc_ctx *cx, const char *id, const char *fmt, ...);
+
 /* Skip the rest of the check with a reason (e.g. a capability the check
  * discovered missing at run time). */
 #if defined(__GNUC__)
