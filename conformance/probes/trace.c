@@ -6,7 +6,10 @@
  * by wkc_trace_new, before any writer thread exists, so the common path is
  * two relaxed fetch_adds, plain stores and one release store.
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "trace.h"
+
+#include <time.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +122,11 @@ bool wkc_trace_add(wkc_trace *t, const wkc_event *ev)
 	}
 	s = &c[i & (CHUNK_EVENTS - 1)];
 	s->ev = *ev;
+	if (s->ev.ns == 0) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		s->ev.ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	}
 	/* release: the oracle's acquire load of ready sees the fields. */
 	atomic_store_explicit(&s->ready, 1, memory_order_release);
 	return true;
@@ -210,6 +218,8 @@ const char *wkc_ev_kind_name(uint32_t kind)
 		[WKC_EV_DESTROY_END] = "destroy-end",
 		[WKC_EV_CHECKPOINT] = "checkpoint",
 		[WKC_EV_ANOMALY] = "anomaly",
+		[WKC_EV_RUN_BEGIN] = "run-begin",
+		[WKC_EV_RUN_END] = "run-end",
 	};
 	return kind < WKC_EV_KIND_MAX && names[kind] ? names[kind] : "?";
 }

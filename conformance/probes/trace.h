@@ -70,6 +70,10 @@ typedef enum wkc_ev_kind {
 	WKC_EV_CHECKPOINT,    /* the check quiesced: wakes before it are judged */
 	WKC_EV_ANOMALY,       /* something the probe saw that breaks a rule
 			       * directly; other: enum wkc_anomaly */
+	WKC_EV_RUN_BEGIN,     /* the driver calls run(); value: its timeout in
+			       * ns; flags JUDGE_SERVE when the served-in-run
+			       * oracle judges this call */
+	WKC_EV_RUN_END,       /* run() returned; value: its result */
 	WKC_EV_KIND_MAX
 } wkc_ev_kind;
 
@@ -91,6 +95,8 @@ enum {
 					* by a courier or hammer thread */
 	WKC_EVF_BULK = 1u << 10,       /* one event standing for value operations
 					* (a flood); seq..end spans them */
+	WKC_EVF_JUDGE_SERVE = 1u << 11, /* RUN_BEGIN: a long run() whose wakes the
+					 * served-in-run oracle judges */
 };
 
 /* WKC_EV_ANOMALY kinds (event.other). */
@@ -120,6 +126,9 @@ typedef struct wkc_event {
 	uint32_t flags;     /* WKC_EVF_* */
 	uint32_t pad_;
 	int64_t value;      /* meaning depends on kind */
+	uint64_t ns;        /* CLOCK_MONOTONIC ns when it was recorded (after
+			     * the operation returned); wkc_trace_add stamps
+			     * it when the writer left it 0 */
 	const void *data, *vtable;   /* the waker involved (or cx waker) */
 	const void *ldata, *lvtable; /* second waker (clone result, cx local waker) */
 } wkc_event;

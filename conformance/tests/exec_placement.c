@@ -112,8 +112,7 @@ void wkc_chk_placement_local(wkc_ctx *cx)
 	wkc_scene_spawn_each(s, ps, n, WKC_ANY_CORE, WKC_SPAWN_LOCAL);
 	wkc_scene_settle(s);
 	if (foreign) {
-		bool on_cores = HAS(s, WKC_CAP_SPAWN_ON_CORE) && s->a->core_count != NULL &&
-				s->a->core_count(s->ex) >= 2;
+		bool on_cores = HAS(s, WKC_CAP_SPAWN_ON_CORE) && wkc_core_count(cx, s->ex) >= 2;
 		spawn_cross_pair(s, a_steps, b_steps, &a_spec, &b_spec, PLACE_ROUNDS,
 				 on_cores ? 0 : WKC_ANY_CORE, WKC_SPAWN_LOCAL, on_cores ? 1 : WKC_ANY_CORE);
 		wkc_scene_settle(s);
@@ -141,7 +140,7 @@ void wkc_chk_placement_cores(wkc_ctx *cx)
 	bool ts = (wkc_adapter_of(cx)->caps & WKC_CAP_THREAD_SAFE_WAKERS) != 0;
 	wkc_scene *s = wkc_scene_begin(cx, &(wkc_scene_opts){.ids = WKC_IDS(placement_cores),
 							     .couriers = ts ? 2 : 0});
-	uint32_t cores = s->a->core_count ? s->a->core_count(s->ex) : 1;
+	uint32_t cores = wkc_core_count(cx, s->ex);
 	wkc_step a_steps[8][2], b_steps[8][3];
 	wkc_probe_spec a_spec[8], b_spec[8];
 	if (cores == 0)

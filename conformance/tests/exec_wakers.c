@@ -276,7 +276,7 @@ void wkc_chk_waker_ordering(wkc_ctx *cx)
 	wkc_probe *ps[MAX_TASKS];
 	probes_arg pa = {ps, 0};
 	unsigned rounds = wkc_scene_scaled(s, 400, 200);
-	uint32_t cores = s->a->core_count ? s->a->core_count(s->ex) : 1;
+	uint32_t cores = wkc_core_count(s->cx, s->ex);
 	unsigned tasks = cores > MAX_TASKS / 2 ? MAX_TASKS : cores * 2;
 	if (tasks < MIN_TASKS)
 		tasks = MIN_TASKS;
@@ -422,7 +422,7 @@ void wkc_chk_wake_never_blocks(wkc_ctx *cx)
 			driver_runs = false;
 	if (!driver_runs) {
 		/* Occupy every executor thread with a staller. */
-		cores = s->a->core_count ? s->a->core_count(s->ex) : 1;
+		cores = wkc_core_count(s->cx, s->ex);
 		if (cores == 0 || cores > 64)
 			cores = 1;
 		range[0] = wkc_probe_count(s->set);
@@ -461,7 +461,7 @@ void wkc_chk_wake_never_blocks(wkc_ctx *cx)
 		/* Let the executor run so that the blocked wake can return. */
 		wkc_probe_set_release_stall(s->set);
 		while (!atomic_load_explicit(&f.finished, memory_order_relaxed))
-			(void)s->a->run(s->ex, 10000000);
+			(void)wkc_run(s->cx, s->ex, 10000000);
 	}
 	pthread_join(th, NULL);
 	wkc_probe_set_release_stall(s->set);

@@ -153,7 +153,7 @@ int wkc_scene_spawn(wkc_scene *s, wkc_probe *p, int core, uint32_t flags)
 	/* The number comes before the call: a threaded executor may poll the
 	 * task before spawn returns. */
 	ev.seq = wkc_trace_seq(s->trace);
-	r = s->a->spawn(s->ex, wkc_probe_future(p), core, flags);
+	r = wkc_spawn(s->cx, s->ex, wkc_probe_future(p), core, flags);
 	ev.end = wkc_trace_seq(s->trace);
 	ev.kind = WKC_EV_SPAWN;
 	ev.task = wkc_probe_id(p);
@@ -232,7 +232,7 @@ bool wkc_scene_drive(wkc_scene *s, wkc_scene_pred done, void *arg, double bound_
 		if (wkc_scene_now_ms() > deadline)
 			return false;
 		jobs_before = wkc_probe_set_jobs_pending(s->set);
-		r = s->a->run(s->ex, RUN_SLICE_NS);
+		r = wkc_run(s->cx, s->ex, RUN_SLICE_NS);
 		s->last_run = r;
 		if (r != WKC_RUN_IDLE) {
 			lies = 0;
@@ -362,7 +362,7 @@ void wkc_scene_quiesce(wkc_scene *s)
 	unsigned calm = 0;
 	/* Always one run() first: a spawn may not have been looked at yet. */
 	if (s->ex != NULL)
-		s->last_run = s->a->run(s->ex, RUN_SLICE_NS);
+		s->last_run = wkc_run(s->cx, s->ex, RUN_SLICE_NS);
 	(void)wkc_scene_drive(s, quiescent, &calm, SETTLE_MS);
 	checkpoint(s);
 }
@@ -446,11 +446,11 @@ void wkc_scene_expect_no_leak(wkc_scene *s)
 	}
 	deadline = wkc_scene_now_ms() + wkc_scene_ms(s, 1000.0);
 	for (unsigned round = 0;; round++) {
-		live = s->a->live_tasks(s->ex);
+		live = wkc_live_tasks(s->cx, s->ex);
 		if (live == 0 || wkc_scene_now_ms() > deadline)
 			break;
 		/* Some executors free finished tasks when they next run. */
-		s->last_run = s->a->run(s->ex, RUN_SLICE_NS / 4);
+		s->last_run = wkc_run(s->cx, s->ex, RUN_SLICE_NS / 4);
 		nap_us(round < 10 ? 100 : 1000);
 	}
 	wkc_trace_mark(s->trace, WKC_EV_LIVE_SAMPLE, 0, 0, live, WKC_EVF_EXPECT_ZERO);
@@ -461,7 +461,7 @@ void wkc_scene_destroy(wkc_scene *s)
 	if (s->ex == NULL)
 		return;
 	wkc_trace_mark(s->trace, WKC_EV_DESTROY_BEGIN, 0, 0, 0, 0);
-	s->a->destroy(s->ex);
+	wkc_destroy(s->cx, s->ex);
 	s->ex = NULL;
 	wkc_trace_mark(s->trace, WKC_EV_DESTROY_END, 0, 0, 0, 0);
 }

@@ -17,6 +17,7 @@
 #include "harness.h"
 #include "loader.h"
 #include "proto.h"
+#include "watch.h"
 #include "util.h"
 #include "wkc/registry.h"
 
@@ -30,7 +31,7 @@ int wkc__cmd_child(int argc, char **argv, const wkc__build_info *bi)
 {
 	const char *check_name = NULL, *builtin = NULL, *path = NULL;
 	uint64_t seed = 0, fd64 = 3;
-	double scale = 1;
+	double scale = 1, deadline_ms = 0;
 	bool pressure = false;
 	const wkc_adapter *a = NULL;
 	const wkc_check *c = NULL;
@@ -50,6 +51,8 @@ int wkc__cmd_child(int argc, char **argv, const wkc__build_info *bi)
 			wkc__parse_u64(v, &seed);
 		else if (strcmp(argv[i], "--scale") == 0)
 			scale = strtod(v, NULL);
+		else if (strcmp(argv[i], "--deadline-ms") == 0)
+			deadline_ms = strtod(v, NULL);
 		else if (strcmp(argv[i], "--pressure") == 0)
 			pressure = strcmp(v, "1") == 0;
 		else if (strcmp(argv[i], "--report-fd") == 0)
@@ -91,6 +94,7 @@ int wkc__cmd_child(int argc, char **argv, const wkc__build_info *bi)
 
 	wkc__ctx_init(&cx, a, c, seed, scale, (int)fd64);
 	wkc__pressure_init(seed, pressure);
+	wkc__watch_init(&cx, scale, deadline_ms);
 	fprintf(stderr, "wakerconf: check %s (%s) on %s %s, seed 0x%016llx%s\n", c->name, c->ids,
 		a->name, a->version, (unsigned long long)seed, pressure ? ", pressure on" : "");
 	c->run(&cx);

@@ -15,6 +15,7 @@
 
 #include "proto.h"
 #include "util.h"
+#include "watch.h"
 
 void wkc__ctx_init(wkc_ctx *cx, const wkc_adapter *a, const wkc_check *c, uint64_t seed,
 		   double scale, int report_fd)
@@ -92,11 +93,17 @@ wkc_executor *wkc_create(wkc_ctx *cx, const wkc_config *cfg)
 		def.seed = cx->seed;
 		cfg = &def;
 	}
-	ex = cx->adapter->create(cfg, err, sizeof err);
+	ex = wkc__watched_create(cx, cfg, err, sizeof err);
 	if (ex == NULL) {
 		err[sizeof err - 1] = '\0';
-		wkc_fail(cx, wkc__ctx_current_id(cx), "adapter %s: create failed: %s",
-			 cx->adapter->name, err[0] ? err : "(no reason given)");
+		if (err[0] == '\0')
+			wkc_fail(cx, "WK-HARN-017",
+				 "adapter contract: create() returned NULL without writing a reason "
+				 "into err (adapter %s)",
+				 cx->adapter->name);
+		else
+			wkc_fail(cx, wkc__ctx_current_id(cx), "adapter %s: create failed: %s",
+				 cx->adapter->name, err);
 		finish_early(cx, 0);
 	}
 	return ex;

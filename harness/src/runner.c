@@ -130,7 +130,7 @@ static void drain(slot *s)
 
 static void start(const wkc__runner_cfg *cfg, slot *s, const wkc_check *c)
 {
-	char seed_hex[32], scale[32], err[300];
+	char seed_hex[32], scale[32], deadline[32], err[300];
 	char *stem = wkc__file_stem(c->name);
 	char *log_abs, *san_abs, *vg_abs = NULL;
 	char **wrapper;
@@ -158,7 +158,7 @@ static void start(const wkc__runner_cfg *cfg, slot *s, const wkc_check *c)
 		char *argv[] = {
 			(char *)wkc__self_exe(), "__child", "--check", (char *)c->name,
 			"--seed", seed_hex, "--scale", scale,
-			"--pressure", cfg->pressure ? "1" : "0",
+			"--pressure", cfg->pressure ? "1" : "0", "--deadline-ms", deadline,
 			"--report-fd", "3",
 			(char *)cfg->adapter_opt, (char *)cfg->adapter_value, NULL,
 		};
@@ -168,6 +168,8 @@ static void start(const wkc__runner_cfg *cfg, slot *s, const wkc_check *c)
 		s->timeout_ms = (unsigned)((double)wkc__check_timeout_ms(c) * cfg->multiplier);
 		s->start_ms = wkc__now_ms();
 		s->deadline_ms = s->start_ms + s->timeout_ms;
+		/* The child's watchdog reports a stuck adapter call before this. */
+		snprintf(deadline, sizeof deadline, "%.0f", s->deadline_ms);
 		s->pid = wkc__spawn(&req, &s->fd, err, sizeof err);
 		if (s->pid < 0)
 			s->error_msg = wkc__xasprintf("cannot start the child: %s", err);

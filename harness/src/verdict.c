@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 
 #include "util.h"
+#include "watch.h"
 
 const char *wkc__signal_name(int sig)
 {
@@ -308,6 +309,8 @@ void wkc__verdict(wkc__result *r, const wkc__child_outcome *o)
 		reason = wkc__xasprintf("killed by signal %d (%s)%s%s", WTERMSIG(st),
 					wkc__signal_name(WTERMSIG(st)), words ? ": " : "",
 					words ? words : "");
+	else if (WIFEXITED(st) && WEXITSTATUS(st) == WKC__EXIT_REPORTED && r->nfailures > 0)
+		reason = NULL; /* the child reported its own end (watch.c) */
 	else if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
 		reason = wkc__xasprintf("exited with status %d %s%s%s", WEXITSTATUS(st),
 					o->done ? "after the check returned" : "without a verdict",

@@ -123,6 +123,38 @@ wkc_executor *wkc_create(wkc_ctx *cx, const wkc_config *cfg)
 	return ex;
 }
 
+/* Adapter calls: unwatched here (the real runner watches them, watch.c). */
+int wkc_spawn(wkc_ctx *cx, wkc_executor *ex, wk_future *fut, int core, uint32_t flags)
+{
+	return cx->a->spawn(ex, fut, core, flags);
+}
+
+int wkc_run(wkc_ctx *cx, wkc_executor *ex, uint64_t timeout_ns)
+{
+	return cx->a->run(ex, timeout_ns);
+}
+
+long wkc_live_tasks(wkc_ctx *cx, wkc_executor *ex)
+{
+	return cx->a->live_tasks ? cx->a->live_tasks(ex) : -1;
+}
+
+uint32_t wkc_core_count(wkc_ctx *cx, wkc_executor *ex)
+{
+	uint32_t n = cx->a->core_count ? cx->a->core_count(ex) : 1;
+	return n ? n : 1;
+}
+
+void wkc_destroy(wkc_ctx *cx, wkc_executor *ex)
+{
+	cx->a->destroy(ex);
+}
+
+void wkc_progress(wkc_ctx *cx)
+{
+	(void)cx;
+}
+
 /* Schedule pressure: a seeded per-thread stream of yields and short spins. */
 static bool pressure_on = true;
 static uint64_t pressure_seed;
@@ -209,6 +241,14 @@ void wkc_note(wkc_ctx *cx, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	send_line(cx, "note", NULL, fmt, ap);
+	va_end(ap);
+}
+
+void wkc_unexercised(wkc_ctx *cx, const char *id, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	send_line(cx, "note", id, fmt, ap);
 	va_end(ap);
 }
 

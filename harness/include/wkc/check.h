@@ -54,6 +54,26 @@ double wkc_scale(wkc_ctx *cx);
  * wkc_adapter_of(cx)->destroy. */
 wkc_executor *wkc_create(wkc_ctx *cx, const wkc_config *cfg);
 
+/*
+ * Calls into the executor.  Checks call the adapter through these, never
+ * through its table: each call is watched for the ABI's own contract
+ * (spec/harness.md section 7).  run() returning far past its timeout fails
+ * WK-HARN-015 and the check goes on; a call that does not return ends the
+ * check with the driver thread's stack (WK-HARN-015 when polls kept
+ * beginning during an overrunning run(), else WK-HARN-016 and the id the
+ * check was testing).  Driver thread only, like the adapter calls.
+ */
+int wkc_spawn(wkc_ctx *cx, wkc_executor *ex, wk_future *fut, int core, uint32_t flags);
+int wkc_run(wkc_ctx *cx, wkc_executor *ex, uint64_t timeout_ns);
+/* -1 when the adapter has no live_tasks. */
+long wkc_live_tasks(wkc_ctx *cx, wkc_executor *ex);
+/* 1 when the adapter has no core_count (or it says 0). */
+uint32_t wkc_core_count(wkc_ctx *cx, wkc_executor *ex);
+void wkc_destroy(wkc_ctx *cx, wkc_executor *ex);
+/* A probe poll began (any thread): what tells a run() that is busy past
+ * its deadline from one that is stuck. */
+void wkc_progress(wkc_ctx *cx);
+
 /* Schedule pressure: a seeded, PCT-style random delay or yield at a harness
  * call site (no-op when pressure is off).  Safe from any thread. */
 void wkc_perturb(wkc_ctx *cx);

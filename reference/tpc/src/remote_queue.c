@@ -31,13 +31,19 @@
  *   take/close: acquire exchange, pairing with every push it takes.
  *   sleep CAS:  relaxed: it publishes nothing (the futex word orders the
  *               sleep itself, see above).
+ *   The push -> take edge is also stated with wkc/annotate.h (keyed by the
+ *   queue), for race detectors that do not see C11 atomics (helgrind, DRD).
  */
 #include "tpc_internal.h"
+
+#include "wkc/annotate.h"
 
 void wk__tpc_rq_init(wk__tpc_rqueue *q)
 {
 	atomic_init(&q->head, WK__TPC_RQ_EMPTY);
+	wkc_annotate_atomic(&q->head, sizeof q->head);
 	atomic_init(&q->wake_seq, 0);
+	wkc_annotate_atomic(&q->wake_seq, sizeof q->wake_seq);
 }
 
 void wk__tpc_rq_unpark(wk__tpc_rqueue *q)
@@ -56,6 +62,8 @@ bool wk__tpc_rq_push(wk__tpc_rqueue *q, wk__tpc_rnode *n)
 		if (old == WK__TPC_RQ_CLOSED)
 			return false;
 		n->next = old == WK__TPC_RQ_SLEEPING ? NULL : (wk__tpc_rnode *)old;
+		/* The release of the CAS below, for helgrind and DRD. */
+		wkc_annotate_release(q);
 		/* release on success: publishes *n and the pusher's prior writes
 		 * to the owner's acquire take.  relaxed on failure: re-read only. */
 		if (atomic_compare_exchange_weak_explicit(&q->head, &old, (uintptr_t)n,
@@ -85,7 +93,11 @@ static wk__tpc_rnode *reverse(uintptr_t head)
 wk__tpc_rnode *wk__tpc_rq_take(wk__tpc_rqueue *q)
 {
 	/* acquire: pairs with the release CAS of every push taken. */
-	return reverse(atomic_exchange_explicit(&q->head, WK__TPC_RQ_EMPTY, memory_order_acquire));
+	uintptr_t head = atomic_exchange_explicit(&q->head, WK__TPC_RQ_EMPTY, memory_order_acquire);
+	/* The acquire of the exchange above, when it took something. */
+	if (head > WK__TPC_RQ_CLOSED)
+		wkc_annotate_acquire(q);
+	return reverse(head);
 }
 
 bool wk__tpc_rq_try_sleep(wk__tpc_rqueue *q)
@@ -108,5 +120,9 @@ void wk__tpc_rq_end_sleep(wk__tpc_rqueue *q)
 wk__tpc_rnode *wk__tpc_rq_close(wk__tpc_rqueue *q)
 {
 	/* acquire: as a take; every later push sees CLOSED and fails. */
-	return reverse(atomic_exchange_explicit(&q->head, WK__TPC_RQ_CLOSED, memory_order_acquire));
+	uintptr_t head = atomic_exchange_explicit(&q->head, WK__TPC_RQ_CLOSED, memory_order_acquire);
+	/* The acquire of the exchange above, when it took something. */
+	if (head > WK__TPC_RQ_CLOSED)
+		wkc_annotate_acquire(q);
+	return reverse(head);
 }
