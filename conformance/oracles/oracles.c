@@ -333,12 +333,21 @@ unsigned wkc_oracle_exclusive(const wkc_event *ev, size_t n, const wkc_oracle_op
 
 /* ---- AFFINITY ------------------------------------------------------------------- */
 
+typedef struct thread_core {
+	uint32_t thread, core;
+	bool flagged; /* its "two cores, one thread" violation was reported */
+} thread_core;
+
 unsigned wkc_oracle_affinity(const wkc_event *ev, size_t n, const wkc_oracle_opts *o,
 			     wkc_finding *f)
 {
 	uint32_t m;
 	task_state *t;
 	uint32_t core_thread[MAX_CORES] = {0};
+	/* Which core each thread that polled pinned tasks serves: two cores
+	 * are two threads (one thread per core). */
+	thread_core served[MAX_CORES];
+	size_t nserved = 0;
 	(void)o;
 	t = start_with_tasks(ev, n, NO_SEQ, &m, f);
 	if (t == NULL)
@@ -368,12 +377,24 @@ unsigned wkc_oracle_affinity(const wkc_event *ev, size_t n, const wkc_oracle_opt
 				  s->thread);
 		if (pinned && e->kind == WKC_EV_POLL_BEGIN && s->spawn_core < MAX_CORES) {
 			uint32_t *ct = &core_thread[s->spawn_core];
+			size_t k;
 			if (*ct == 0)
 				*ct = e->thread;
 			else if (*ct != e->thread)
 				violation(f, "task %" PRIu32 " pinned to core %" PRIu32 " was polled on thread %" PRIu32
 					     " but core %" PRIu32 "'s tasks ran on thread %" PRIu32,
 					  e->task, s->spawn_core, e->thread, s->spawn_core, *ct);
+			for (k = 0; k < nserved && served[k].thread != e->thread; k++)
+				;
+			if (k == nserved && nserved < MAX_CORES)
+				served[nserved++] = (thread_core){e->thread, s->spawn_core, false};
+			else if (k < nserved && served[k].core != s->spawn_core && !served[k].flagged) {
+				served[k].flagged = true; /* once per thread */
+				violation(f, "task %" PRIu32 " pinned to core %" PRIu32 " was polled on thread %" PRIu32
+					     " (seq %" PRIu64 "), which already ran tasks pinned to core %" PRIu32
+					     ": two cores share one thread (was the core index ignored?)",
+					  e->task, s->spawn_core, e->thread, e->seq, served[k].core);
+			}
 		}
 	}
 	free(t);
@@ -508,6 +529,172 @@ ANOMALY_ORACLE(never_blocks, WKC_ANOM_BARRIER_TIMEOUT, WKC_ANOM_SLOW_WAKE)
 ANOMALY_ORACLE(ordering, WKC_ANOM_STALE_PAYLOAD, WKC_ANOM_STALE_PAYLOAD)
 ANOMALY_ORACLE(nested_drop, WKC_ANOM_DROP_IN_WAKE, WKC_ANOM_DROP_IN_WAKE)
 
+/* ---- SERVED_IN_RUN -------------------------------------------------------------- */
+
+/* A run() that returned this close to its deadline ran to it. */
+#define RAN_TO_DEADLINE 0.9
+
+/* The oracle, also counting the wakes it could judge (into *judged). */
+static unsigned served_in_run(const wkc_event *ev, size_t n, wkc_finding *f, unsigned *judged)
+{
+	uint32_t m = max_task(ev, n);
+	size_t *owed = malloc(((size_t)m + 1) * sizeof *owed); /* wake index, SIZE_MAX: none */
+	reset(f);
+	*judged = 0;
+	if (owed == NULL) {
+		OOM(f);
+		return f->count;
+	}
+	for (size_t b = 0; b < n; b++) {
+		const wkc_event *rb = &ev[b], *re = NULL;
+		size_t e;
+		double timeout_ms, took_ms;
+		if (rb->kind != WKC_EV_RUN_BEGIN || !(rb->flags & WKC_EVF_JUDGE_SERVE))
+			continue;
+		for (e = b + 1; e < n && ev[e].kind != WKC_EV_RUN_END; e++)
+			;
+		if (e == n)
+			break; /* still running when judged: no verdict */
+		re = &ev[e];
+		timeout_ms = (double)rb->value / 1e6;
+		took_ms = (double)(re->ns - rb->ns) / 1e6;
+		if (took_ms < timeout_ms * RAN_TO_DEADLINE)
+			continue; /* it returned early: the next call serves what it missed */
+		for (uint32_t id = 0; id <= m; id++)
+			owed[id] = SIZE_MAX;
+		for (size_t i = b + 1; i < e; i++) {
+			const wkc_event *x = &ev[i];
+			if (x->task > m)
+				continue;
+			if (is_wake(x) && x->end < re->seq) {
+				owed[x->task] = i;
+				if ((double)(re->ns - x->ns) / 1e6 >= timeout_ms / 2)
+					++*judged;
+			}
+			else if (x->kind == WKC_EV_POLL_BEGIN || x->kind == WKC_EV_FUTURE_DROP ||
+				 (x->kind == WKC_EV_POLL_END && (x->flags & WKC_EVF_READY)))
+				owed[x->task] = SIZE_MAX; /* polled (or done with) after it */
+		}
+		for (uint32_t id = 1; id <= m; id++) {
+			const wkc_event *w;
+			double before_ms;
+			char what[200];
+			if (owed[id] == SIZE_MAX)
+				continue;
+			w = &ev[owed[id]];
+			before_ms = (double)(re->ns - w->ns) / 1e6;
+			if (before_ms < timeout_ms / 2)
+				continue; /* landed near the deadline: may be served next call */
+			describe_wake(what, sizeof what, w);
+			violation(f, "task %" PRIu32 ": %s returned %.0f ms before run() did, and run() "
+				     "(timeout %.0f ms, returned after %.0f ms) never polled the task: it "
+				     "slept past a wake it was given (a lost unpark)",
+				  id, what, before_ms, timeout_ms, took_ms);
+		}
+	}
+	free(owed);
+	return f->count;
+}
+
+unsigned wkc_oracle_served_in_run(const wkc_event *ev, size_t n, const wkc_oracle_opts *o,
+				  wkc_finding *f)
+{
+	unsigned judged;
+	(void)o;
+	return served_in_run(ev, n, f, &judged);
+}
+
+unsigned wkc_served_in_run_judged(const wkc_event *ev, size_t n)
+{
+	wkc_finding f;
+	unsigned judged;
+	(void)served_in_run(ev, n, &f, &judged);
+	return judged;
+}
+
+/* ---- INLINE_POLL ---------------------------------------------------------------- */
+
+typedef struct span {
+	uint32_t thread, task;
+	uint64_t begin, end;
+	bool poll; /* a poll; else a waker call */
+	uint32_t kind;
+} span;
+
+static int by_thread_begin(const void *a, const void *b)
+{
+	const span *x = a, *y = b;
+	if (x->thread != y->thread)
+		return x->thread < y->thread ? -1 : 1;
+	if (x->begin != y->begin)
+		return x->begin < y->begin ? -1 : 1;
+	/* A poll begin (end 0) after the spans that open at the same number. */
+	return x->end < y->end ? 1 : x->end > y->end ? -1 : 0;
+}
+
+unsigned wkc_oracle_inline_poll(const wkc_event *ev, size_t n, const wkc_oracle_opts *o,
+				wkc_finding *f)
+{
+	/* Spans of polls and waker calls per thread, and the poll begins to
+	 * place in them (end 0), sorted by thread and number: on one thread
+	 * spans nest or are disjoint, so one stack per thread finds, for each
+	 * poll begin, the spans open around it. */
+	span *sp = malloc((n ? n : 1) * sizeof *sp), *stack;
+	size_t k = 0, depth = 0;
+	(void)o;
+	reset(f);
+	stack = malloc((n ? n : 1) * sizeof *stack);
+	if (sp == NULL || stack == NULL) {
+		free(sp);
+		free(stack);
+		OOM(f);
+		return f->count;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const wkc_event *e = &ev[i];
+		if (e->kind == WKC_EV_POLL_END)
+			sp[k++] = (span){e->thread, e->task, (uint64_t)e->value, e->seq, true, e->kind};
+		else if (e->kind == WKC_EV_POLL_BEGIN)
+			sp[k++] = (span){e->thread, e->task, e->seq, 0, true, e->kind};
+		else if ((is_wake(e) || e->kind == WKC_EV_CLONE || e->kind == WKC_EV_DROP_WAKER) &&
+			 e->end > e->seq)
+			sp[k++] = (span){e->thread, e->task, e->seq, e->end, false, e->kind};
+	}
+	qsort(sp, k, sizeof *sp, by_thread_begin);
+	for (size_t i = 0; i < k; i++) {
+		const span *x = &sp[i];
+		if (i > 0 && sp[i - 1].thread != x->thread)
+			depth = 0;
+		while (depth > 0 && stack[depth - 1].end < x->begin)
+			depth--;
+		if (x->end != 0) {
+			stack[depth++] = *x;
+			continue;
+		}
+		/* A poll begins: the innermost open span that is not this poll. */
+		for (size_t d = depth; d-- > 0;) {
+			const span *in = &stack[d];
+			if (in->poll && in->begin == x->begin)
+				continue; /* its own span */
+			if (in->poll && in->task == x->task)
+				break; /* a re-entrant poll of the same task: WK-EXEC-008's */
+			violation(f, "task %" PRIu32 ": a poll began on thread %" PRIu32 " (seq %" PRIu64
+				     ") inside %s of task %" PRIu32 " on that thread (seq %" PRIu64 "..%" PRIu64
+				     "): the executor ran a poll inline",
+				  x->task, x->thread, x->begin,
+				  in->poll ? "a poll" : in->kind == WKC_EV_CLONE ? "a waker clone"
+						   : in->kind == WKC_EV_DROP_WAKER ? "a waker drop"
+						   : in->kind == WKC_EV_WAKE	   ? "a wake by value"
+										   : "a wake_by_ref",
+				  in->task, in->begin, in->end);
+			break;
+		}
+	}
+	free(stack);
+	free(sp);
+	return f->count;
+}
+
 /* ---- SPURIOUS ------------------------------------------------------------------- */
 
 unsigned wkc_oracle_spurious(const wkc_event *ev, size_t n, const wkc_oracle_opts *o,
@@ -562,6 +749,8 @@ static const struct {
 	[WKC_OR_NEVER_BLOCKS] = {wkc_oracle_never_blocks, "never-blocks"},
 	[WKC_OR_ORDERING] = {wkc_oracle_ordering, "wake-ordering"},
 	[WKC_OR_NESTED_DROP] = {wkc_oracle_nested_drop, "drop-inside-wake"},
+	[WKC_OR_SERVED_IN_RUN] = {wkc_oracle_served_in_run, "served-in-run"},
+	[WKC_OR_INLINE_POLL] = {wkc_oracle_inline_poll, "inline-poll"},
 	[WKC_OR_SPURIOUS] = {wkc_oracle_spurious, "spurious-polls"},
 };
 

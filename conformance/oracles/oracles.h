@@ -19,7 +19,8 @@
  *                   (concurrent: another thread; re-entrant: same thread)
  *   AFFINITY        a local task is polled and dropped on one thread; a task
  *                   pinned to a core is polled on one thread, the same for
- *                   every task pinned to that core
+ *                   every task pinned to that core, and tasks pinned to two
+ *                   different cores on two different threads
  *   DROP_ONCE       a future is dropped at most once, never before it
  *                   completed unless the executor is being destroyed, and
  *                   (final judgement, after destroy) exactly once; a future
@@ -32,6 +33,14 @@
  *   ORDERING        no poll after a payload's wake read a stale payload
  *   NESTED_DROP     no future is dropped while its thread is inside a waker
  *                   function (the executor dropping futures inline in wake)
+ *   SERVED_IN_RUN   in a judged run() call (RUN_BEGIN flagged JUDGE_SERVE)
+ *                   that lasted to its deadline, every wake that returned
+ *                   at least half the timeout before run() did got a poll
+ *                   of its task before run() returned: run() never sleeps
+ *                   past a wake it was given (a lost unpark on the driver)
+ *   INLINE_POLL     no poll begins on a thread inside another task's poll
+ *                   or inside a waker call on that thread (a wake that runs
+ *                   the poll inline)
  *   SPURIOUS        polls not preceded by a wake since the previous poll
  *                   (counted for a note; never a failure)
  */
@@ -60,6 +69,8 @@ typedef enum wkc_oracle {
 	WKC_OR_NEVER_BLOCKS,
 	WKC_OR_ORDERING,
 	WKC_OR_NESTED_DROP,
+	WKC_OR_SERVED_IN_RUN,
+	WKC_OR_INLINE_POLL,
 	WKC_OR_SPURIOUS,
 	WKC_OR_COUNT
 } wkc_oracle;
@@ -90,6 +101,11 @@ unsigned wkc_oracle_waker_present(const wkc_event *ev, size_t n, const wkc_oracl
 unsigned wkc_oracle_never_blocks(const wkc_event *ev, size_t n, const wkc_oracle_opts *o, wkc_finding *f);
 unsigned wkc_oracle_ordering(const wkc_event *ev, size_t n, const wkc_oracle_opts *o, wkc_finding *f);
 unsigned wkc_oracle_nested_drop(const wkc_event *ev, size_t n, const wkc_oracle_opts *o, wkc_finding *f);
+unsigned wkc_oracle_served_in_run(const wkc_event *ev, size_t n, const wkc_oracle_opts *o, wkc_finding *f);
+unsigned wkc_oracle_inline_poll(const wkc_event *ev, size_t n, const wkc_oracle_opts *o, wkc_finding *f);
+/* Wakes the served-in-run oracle could judge: they landed, at least half
+ * a timeout before the end, in a judged run() that ran to its deadline. */
+unsigned wkc_served_in_run_judged(const wkc_event *ev, size_t n);
 unsigned wkc_oracle_spurious(const wkc_event *ev, size_t n, const wkc_oracle_opts *o, wkc_finding *f);
 
 /* The oracle of index i (enum wkc_oracle) and its short name. */

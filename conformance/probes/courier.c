@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "probe_internal.h"
+#include "wkc/annotate.h"
 
 /* How long a trigger may wait for the posting poll to return before the
  * courier acts anyway (scaled by the set's wait factor). */
@@ -119,8 +120,11 @@ static void deliver_payloads(wkc__job *j)
 			bool read = atomic_load_explicit(&t->consumed, memory_order_acquire) >= k;
 			uint32_t ended = atomic_load_explicit(&t->polls_ended, memory_order_relaxed);
 			uint32_t begun = atomic_load_explicit(&t->polls, memory_order_relaxed);
-			if (read && ended == begun && ended > j->after_polls)
+			if (read && ended == begun && ended > j->after_polls) {
+				/* The acquire of the consumed load above (poll -> courier). */
+				wkc_annotate_acquire(&t->consumed);
 				break;
+			}
 			if (wkc__p_now_ms() > deadline ||
 			    atomic_load_explicit(&t->drops, memory_order_relaxed) != 0)
 				goto out;

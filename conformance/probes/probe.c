@@ -9,6 +9,18 @@
 #include <time.h>
 
 #include "probe_internal.h"
+#include "wkc/annotate.h"
+
+/* Helgrind and DRD do not see C11 atomics: every atomic field is marked
+ * atomic (wkc/annotate.h) right after its initialisation, and each
+ * release/acquire pair the probes use on purpose (the export cell, the
+ * consumed payload count, gates) is stated beside its atomic operation.
+ * No annotation ever links a wake to the poll it causes (trace.h). */
+#define WKC__ATOMIC_INIT(field, value)                                          \
+	do {                                                                    \
+		atomic_init(&(field), (value));                                 \
+		wkc_annotate_atomic(&(field), sizeof(field));                   \
+	} while (0)
 
 /* Bounds of the waits a poll may do, in ms (scaled by the wait factor). */
 #define BARRIER_WAIT_MS 1000.0
@@ -32,12 +44,12 @@ wkc_probe_set *wkc_probe_set_new(const wkc_probe_set_opts *o)
 	s->trace = o->trace;
 	s->wait_factor = o->wait_factor >= 1.0 ? o->wait_factor : 1.0;
 	s->cap = DEFAULT_MAX_PROBES;
-	atomic_init(&s->nprobes, 0);
+	WKC__ATOMIC_INIT(s->nprobes, 0);
 	s->probes = calloc(s->cap, sizeof *s->probes);
-	atomic_init(&s->jobs_posted, 0);
-	atomic_init(&s->jobs_done, 0);
-	atomic_init(&s->held_live, 0);
-	atomic_init(&s->stall_released, 0);
+	WKC__ATOMIC_INIT(s->jobs_posted, 0);
+	WKC__ATOMIC_INIT(s->jobs_done, 0);
+	WKC__ATOMIC_INIT(s->held_live, 0);
+	WKC__ATOMIC_INIT(s->stall_released, 0);
 	if (s->probes == NULL || wkc__couriers_start(s, o->couriers) != 0) {
 		wkc__couriers_stop(s);
 		free(s->probes);
@@ -58,7 +70,7 @@ void wkc_probe_set_free(wkc_probe_set *s)
 		wkc_probe *p = s->probes[i];
 		/* acquire: pairs with the release that published exp. */
 		if (atomic_load_explicit(&p->exp_state, memory_order_acquire) == 1 &&
-		    wkc_held_usable_here(&p->exp))
+		    (wkc_annotate_acquire(&p->exp_state), wkc_held_usable_here(&p->exp)))
 			wkc_probe_drop_export(p);
 	}
 	for (size_t i = 0; i < n; i++)
@@ -80,23 +92,26 @@ wkc_probe *wkc_probe_new(wkc_probe_set *s, const wkc_probe_spec *spec)
 	p->set = s;
 	p->spec = spec;
 	p->id = (uint32_t)n + 1;
-	atomic_init(&p->in_poll, 0);
-	atomic_init(&p->poller, 0);
-	atomic_init(&p->polls, 0);
-	atomic_init(&p->polls_ended, 0);
-	atomic_init(&p->complete, 0);
-	atomic_init(&p->drops, 0);
-	atomic_init(&p->last_thread, 0);
-	atomic_init(&p->last_begin_seq, 0);
-	atomic_init(&p->max_wake_seq, 0);
-	atomic_init(&p->posted, 0);
-	atomic_init(&p->taken, 0);
-	atomic_init(&p->done, 0);
-	atomic_init(&p->ending, 0);
+	WKC__ATOMIC_INIT(p->in_poll, 0);
+	WKC__ATOMIC_INIT(p->poller, 0);
+	WKC__ATOMIC_INIT(p->polls, 0);
+	WKC__ATOMIC_INIT(p->polls_ended, 0);
+	WKC__ATOMIC_INIT(p->complete, 0);
+	WKC__ATOMIC_INIT(p->drops, 0);
+	WKC__ATOMIC_INIT(p->last_thread, 0);
+	WKC__ATOMIC_INIT(p->last_begin_seq, 0);
+	WKC__ATOMIC_INIT(p->max_wake_seq, 0);
+	WKC__ATOMIC_INIT(p->posted, 0);
+	WKC__ATOMIC_INIT(p->taken, 0);
+	WKC__ATOMIC_INIT(p->done, 0);
+	WKC__ATOMIC_INIT(p->ending, 0);
 	p->jitter_rng = 0x9e3779b97f4a7c15ull * (p->id + 1);
-	atomic_init(&p->exp_state, 0);
-	atomic_init(&p->sent, 0);
-	atomic_init(&p->consumed, 0);
+	WKC__ATOMIC_INIT(p->exp_state, 0);
+	WKC__ATOMIC_INIT(p->sent, 0);
+	WKC__ATOMIC_INIT(p->consumed, 0);
+	/* The gate is the check's atomic (a probe only loads it). */
+	if (spec->gate != NULL)
+		wkc_annotate_atomic(spec->gate, sizeof *spec->gate);
 	s->probes[n] = p;
 	/* relaxed: see the layout (probe_internal.h). */
 	atomic_store_explicit(&s->nprobes, n + 1, memory_order_relaxed);
@@ -225,7 +240,10 @@ const wkc_held *wkc_probe_export(wkc_probe *p)
 {
 	/* acquire: pairs with the release in export_from; the edge runs from
 	 * the poll that cloned the waker to its user. */
-	return atomic_load_explicit(&p->exp_state, memory_order_acquire) == 1 ? &p->exp : NULL;
+	if (atomic_load_explicit(&p->exp_state, memory_order_acquire) != 1)
+		return NULL;
+	wkc_annotate_acquire(&p->exp_state); /* the load's acquire */
+	return &p->exp;
 }
 
 /*
@@ -243,6 +261,7 @@ static bool take_export(wkc_probe *p, wkc_held *out)
 	if (!atomic_compare_exchange_strong_explicit(&p->exp_state, &published, 2,
 						     memory_order_acquire, memory_order_relaxed))
 		return false;
+	wkc_annotate_acquire(&p->exp_state); /* the CAS's acquire */
 	*out = p->exp;
 	return true;
 }
@@ -253,6 +272,7 @@ void wkc_probe_drop_export(wkc_probe *p)
 	/* acquire: see wkc_probe_export. */
 	if (atomic_load_explicit(&p->exp_state, memory_order_acquire) != 1)
 		return;
+	wkc_annotate_acquire(&p->exp_state); /* the load's acquire */
 	if (!wkc_held_usable_here(&p->exp))
 		wkc__probe_bug("drop of task %u's local export off its owner thread", (unsigned)p->id);
 	if (take_export(p, &e))
@@ -499,6 +519,8 @@ static void read_payload(wkc_probe *p)
 	if (v != wkc__p_payload_value(p, k))
 		anomaly(p, WKC_ANOM_STALE_PAYLOAD, v);
 	p->payloads_read = k + 1;
+	/* The store's release (poll -> courier, not the direction under test). */
+	wkc_annotate_release(&p->consumed);
 	/* release: the courier writes the next payload after this read. */
 	atomic_store_explicit(&p->consumed, k + 1, memory_order_release);
 }
@@ -579,6 +601,7 @@ static step_result run_op(wkc_probe *p, wk_context *cx, const wkc_step *st, uint
 		/* relaxed: only this probe's polls write the cell. */
 		if (atomic_load_explicit(&p->exp_state, memory_order_relaxed) == 0) {
 			p->exp = wkc_held_clone(&src, flags);
+			wkc_annotate_release(&p->exp_state); /* the store's release */
 			/* release: publishes exp to peers and the driver. */
 			atomic_store_explicit(&p->exp_state, 1, memory_order_release);
 		}
@@ -671,6 +694,8 @@ static wk_poll probe_poll(wk_future *self, wk_context *cx, void **output)
 	number = atomic_fetch_add_explicit(&p->polls, 1, memory_order_relaxed) + 1;
 	atomic_store_explicit(&p->last_thread, me, memory_order_relaxed);
 	record_poll_begin(p, cx, seq, number, flags);
+	if (p->set->cx != NULL)
+		wkc_progress(p->set->cx); /* the adapter watchdog's "still busy" */
 	check_home(p, "poll");
 
 	if (flags & WKC_EVF_AFTER_READY) {
@@ -696,8 +721,9 @@ static wk_poll probe_poll(wk_future *self, wk_context *cx, void **output)
 		p->phase = phase;
 		ready = (sp->ready_phase != 0 && phase >= sp->ready_phase) ||
 			(sp->gate != NULL &&
-			 /* acquire: see probe.h (gates). */
-			 atomic_load_explicit(sp->gate, memory_order_acquire) >= sp->gate_target) ||
+			 /* acquire: see probe.h (gates); annotated when open. */
+			 atomic_load_explicit(sp->gate, memory_order_acquire) >= sp->gate_target &&
+			 (wkc_annotate_acquire(sp->gate), true)) ||
 			(sp->payload_rounds != 0 && p->payloads_read >= sp->payload_rounds);
 	}
 	wkc__p_perturb(p->set);
@@ -744,8 +770,9 @@ static void probe_drop(wk_future *self)
 	}
 	/* A local export dies with its task (only its thread may drop it);
 	 * a thread-safe one stays for the check to release. */
-	/* acquire: the cell is read only once seen published. */
-	if (atomic_load_explicit(&p->exp_state, memory_order_acquire) == 1 && p->exp.local) {
+	/* acquire: the cell is read only once seen published (annotated). */
+	if (atomic_load_explicit(&p->exp_state, memory_order_acquire) == 1 &&
+	    (wkc_annotate_acquire(&p->exp_state), p->exp.local)) {
 		wkc_held e;
 		if (wkc_held_usable_here(&p->exp)) {
 			if (take_export(p, &e))

@@ -21,6 +21,7 @@ WKC_CHECK(wake_during_poll, "exec.wake.during_poll", "WK-EXEC-004", 0, 0, 10000)
 WKC_CHECK(wake_during_poll_foreign, "exec.wake.during_poll_foreign", "WK-EXEC-004", WKC__TS, 0, 10000)
 WKC_CHECK(wake_poll_end_race, "exec.wake.poll_end_race", "WK-EXEC-004", WKC__TS, 0, 20000)
 WKC_CHECK(wake_park_race, "exec.wake.park_race", "WK-EXEC-003", WKC__TS, 0, 20000)
+WKC_CHECK(wake_run_park_race, "exec.wake.run_park_race", "WK-EXEC-025", WKC__TS, 0, 20000)
 WKC_CHECK(wake_coalesce, "exec.wake.coalesce", "WK-EXEC-005", 0, 0, 10000)
 WKC_CHECK(wake_old_waker, "exec.wake.old_waker", "WK-EXEC-006", 0, 0, 10000)
 

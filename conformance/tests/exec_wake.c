@@ -420,6 +420,74 @@ void wkc_chk_wake_park_race(wkc_ctx *cx)
 	wkc_scene_finish(s);
 }
 
+/*
+ * Going to sleep inside run(), raced: the sweep of exec.wake.park_race, but
+ * the driver calls run() with a long timeout (RUN_SLICE_MS, scaled) and
+ * every call is recorded.  An executor that drives tasks on the caller's
+ * thread and, with nothing runnable, sleeps inside run() until a wake or
+ * its deadline (a block_on-style driver, LocalPool::run_until) must look at
+ * its queue again under the lock it sleeps with: one that does not sleeps
+ * through a wake that landed between its "queue empty" and its sleep, and
+ * the poll only comes when the call times out (in production, with no
+ * deadline, it hangs).  Short run() slices hide that as a small delay,
+ * which is why this check uses long ones: the served-in-run oracle
+ * (WK-EXEC-025) judges every call that ran to its deadline, and a wake
+ * that returned half a timeout before the call did without a poll of its
+ * task is a lost unpark.
+ *
+ * An executor whose run() returns as soon as nothing is runnable never
+ * sleeps inside it: then no call runs to its deadline with a wake in it,
+ * and the id is reported not exercised.  An executor that cannot tell
+ * idleness (WKC_RUN_BOUNDED) runs every call to its deadline and is judged
+ * the same way: it may return at the deadline, but must serve the wakes
+ * it is given before that.
+ */
+/* @proves WK-EXEC-025 */
+void wkc_chk_wake_run_park_race(wkc_ctx *cx)
+{
+	enum { SWEEP = 8192, RUN_POLLS = 20000 };
+	static const double race_ms = 1500.0, run_slice_ms = 250.0;
+	wkc_scene *s = wkc_scene_begin(cx, &(wkc_scene_opts){.ids = WKC_IDS(wake_run_park_race),
+							     .lost_id = "WK-EXEC-003",
+							     .couriers = 1,
+							     .trace_capacity = 1u << 17});
+	_Atomic uint32_t gate = 0;
+	const wkc_step steps[] = {
+		HAND(1, WKC_FOREVER, WKC_SRC_CX, WKC_CA_WAKE, WKC_TRIG_RETURN_SWEEP, 0, SWEEP),
+		S(1, WKC_FOREVER, WKC_OP_AWAIT_TAKEN, 0),
+	};
+	const wkc_probe_spec spec = {.steps = steps, .nsteps = NSTEPS(steps), .gate = &gate,
+				     .gate_target = 1};
+	wkc_probe *p = wkc_scene_probe(s, &spec);
+	race_arg race = {&p, 1, RUN_POLLS};
+	uint64_t slice_ns = (uint64_t)(wkc_scene_ms(s, run_slice_ms) * 1e6);
+	unsigned calls = 0, judged;
+	double t0, deadline;
+	if (wkc_scene_spawn(s, p, WKC_ANY_CORE, 0) != 0)
+		wkc_skip(cx, "the executor refused the task");
+	/* Real time, whatever the profile (see wake_poll_end_race). */
+	t0 = wkc_scene_now_ms();
+	deadline = t0 + race_ms / s->wait_factor;
+	while (!raced_enough(s, &race) && !wkc_probe_complete(p) && wkc_scene_now_ms() < deadline) {
+		(void)wkc_scene_run_judged(s, slice_ns);
+		calls++;
+	}
+	/* release: nothing to hand over; the task's acquire needs a pair. */
+	atomic_store_explicit(&gate, 1, memory_order_release);
+	wkc_scene_settle(s);
+	judged = wkc_scene_served_judged(s);
+	wkc_note(cx, "%u polls in %u run() calls of %.0f ms in %.0f ms; %u wakes landed in calls that ran "
+		     "to their deadline",
+		 wkc_probe_polls(p), calls, slice_ns / 1e6, wkc_scene_now_ms() - t0, judged);
+	if (judged == 0 && wkc_probe_polls(p) > 0)
+		wkc_scene_unexercised(s, "WK-EXEC-025",
+				      "run() never ran to its deadline with a wake landing in it (it "
+				      "returned as soon as nothing was runnable, last result %d), so no "
+				      "wake could land while it slept",
+				      s->last_run);
+	wkc_scene_finish(s);
+}
+
 /* ---- coalescing -------------------------------------------------------------------------------- */
 
 /* Many wakes in one poll, and several couriers waking together after it:

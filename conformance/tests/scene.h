@@ -11,10 +11,17 @@
  *     wkc_scene_finish(s);          // judge, destroy, judge the drops, free
  *
  * Each oracle maps to a requirement id (wkc_scene_opts.id_for overrides the
- * defaults).  A violation of an id the check proves (its ids string) is a
- * wkc_fail; a violation of another id is reported as a wkc_note, so that a
- * check fails only the requirements it names while nothing it sees is
- * hidden.
+ * defaults).  Every violation an oracle finds fails its id, whichever check
+ * saw it: oracles have no false positives in any check, so a violation of
+ * an id that other checks prove still counts (the result names the check
+ * that saw it and the evidence).
+ *
+ * EXERCISED
+ *   A check passes an id only if it exercised it.  The scene reports every
+ *   id of the check "not exercised" when the executor polled none of the
+ *   tasks it accepted; checks add their own conditions (a pair that had to
+ *   share a thread, a payload that had to be read) with
+ *   wkc_scene_unexercised.
  *
  * BOUNDED WAITS
  *   Every wait is bounded and scaled by the wait factor, 1 / wkc_scale()
@@ -136,11 +143,27 @@ void wkc_scene_destroy(wkc_scene *s);
  * (wkc_scene_begin names the check's first id again.) */
 void wkc_scene_finish(wkc_scene *s);
 
-/* Report a failure of id if the check proves it, else a note. */
+/* Report a failure of id (whether or not the check proves it). */
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
 void wkc_scene_fail(wkc_scene *s, const char *id, const char *fmt, ...);
+
+/* id could not be exercised here (why); see wkc_unexercised. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+void wkc_scene_unexercised(wkc_scene *s, const char *id, const char *fmt, ...);
+
+/*
+ * One run() call of timeout_ns, recorded (RUN_BEGIN flagged JUDGE_SERVE,
+ * RUN_END) for the served-in-run oracle: long calls during which foreign
+ * wakes land while the driver may be asleep inside run().  Returns run()'s
+ * result.
+ */
+int wkc_scene_run_judged(wkc_scene *s, uint64_t timeout_ns);
+/* How many wakes the served-in-run oracle could judge so far. */
+unsigned wkc_scene_served_judged(wkc_scene *s);
 
 /* True when id is one of the check's ids. */
 bool wkc_scene_proves(const wkc_scene *s, const char *id);

@@ -18,6 +18,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "wkc/annotate.h"
+
 /* ---- thread numbers ---------------------------------------------------- */
 
 /* OS tids of the first thread numbers, so a message can print both the
@@ -38,6 +40,9 @@ uint32_t wk_thread_id(void)
 	uint32_t id = this_thread_id;
 	if (id != 0)
 		return id;
+	/* Static atomics, marked once per new thread (harmless repeats). */
+	wkc_annotate_atomic(&next_thread_id, sizeof next_thread_id);
+	wkc_annotate_atomic(recorded_os_tid, sizeof recorded_os_tid);
 	do {
 		/* relaxed: only uniqueness matters, and fetch_add gives it. */
 		id = atomic_fetch_add_explicit(&next_thread_id, 1, memory_order_relaxed);

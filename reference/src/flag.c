@@ -17,7 +17,11 @@
  * themselves again and go back to sleep.
  *
  * ORDERING: wake is a release (everything written before the wake is
- * visible after a successful take or wait); take is an acquire.
+ * visible after a successful take or wait); take is an acquire.  The pair
+ * is also stated with wkc/annotate.h (keyed by the flag) for helgrind and
+ * DRD, and the state word is marked atomic whenever a waker of the flag is
+ * made: a flag may be static (WK_FLAG_INIT), so it has no init call, and
+ * only a waker raises it.
  */
 #define _GNU_SOURCE /* syscall() */
 
@@ -28,6 +32,8 @@
 #include <stdatomic.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "wkc/annotate.h"
 
 #define FLAG_CLEAR 0u
 #define FLAG_RAISED 1u
@@ -56,8 +62,10 @@ static void futex_wake_all(wk_flag *flag)
 
 static void flag_raise(wk_flag *flag)
 {
+	uint32_t old;
+	wkc_annotate_release(flag); /* the exchange's release */
 	/* release: the waker's writes happen-before the take that sees 1. */
-	uint32_t old = atomic_exchange_explicit(&flag->state, FLAG_RAISED, memory_order_release);
+	old = atomic_exchange_explicit(&flag->state, FLAG_RAISED, memory_order_release);
 	if (old == FLAG_SLEEPER)
 		futex_wake_all(flag);
 }
@@ -69,8 +77,11 @@ bool wk_flag_take(wk_flag *flag)
 	 * failure: nothing was taken, nothing to see.  A CAS rather than an
 	 * exchange(0): an exchange would also wipe state 2 and strand a thread
 	 * asleep in wk_flag_wait (the next raise would see 0 and not wake it). */
-	return atomic_compare_exchange_strong_explicit(&flag->state, &expected, FLAG_CLEAR,
-						       memory_order_acquire, memory_order_relaxed);
+	if (!atomic_compare_exchange_strong_explicit(&flag->state, &expected, FLAG_CLEAR,
+						     memory_order_acquire, memory_order_relaxed))
+		return false;
+	wkc_annotate_acquire(flag); /* the successful CAS's acquire */
+	return true;
 }
 
 void wk_flag_wait(wk_flag *flag)
@@ -93,6 +104,7 @@ wk_waker wk_flag_waker(wk_flag *flag)
 {
 	if (flag == NULL)
 		wk_fatal("wk_flag_waker: flag must not be NULL");
+	wkc_annotate_atomic(&flag->state, sizeof flag->state);
 	return wk_waker_new(flag, &flag_vtable);
 }
 

@@ -22,6 +22,10 @@
  *   acquire is folded into the RMW (the same instruction on x86, one
  *   barrier more on weakly ordered machines, only on the decrement).
  *
+ *   Helgrind and DRD do not see C11 atomics: the count is marked atomic
+ *   and the release/acquire pair is stated again with wkc/annotate.h
+ *   (WT_BEFORE_DEC, WT_AFTER_LAST below).
+ *
  *   wake ordering (WK-RAW-005) is ops->wake's business: the waker hands its
  *   reference to ops->wake, which schedules the task with whatever ordering
  *   its queue provides.  This file adds none and needs none.
@@ -46,6 +50,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "wkc/annotate.h"
+
 #if WK_CHECKED
 #define WT_MAGIC_LIVE 0x57414b45u /* "WAKE" */
 #endif
@@ -61,12 +67,22 @@ struct wk_wake {
 #define WT_OBJ wake
 #define WT_WAKER waker
 
-#define WT_COUNT_INIT(obj) atomic_init(&(obj)->refcount, 1)
+/* The count is only ever accessed atomically (helgrind and DRD cannot tell). */
+#define WT_COUNT_INIT(obj)                                                                         \
+	do {                                                                                       \
+		atomic_init(&(obj)->refcount, 1);                                                  \
+		wkc_annotate_atomic(&(obj)->refcount, sizeof(obj)->refcount);                      \
+	} while (0)
 /* relaxed: a reference is made from a held one; nothing to publish. */
 #define WT_COUNT_INC(obj) atomic_fetch_add_explicit(&(obj)->refcount, 1, memory_order_relaxed)
 /* acq_rel: release publishes this holder's writes; acquire on the last
  * decrement sees every holder's writes before destroy (file comment). */
 #define WT_COUNT_DEC(obj) (atomic_fetch_sub_explicit(&(obj)->refcount, 1, memory_order_acq_rel) - 1)
+/* The same release/acquire pair stated for helgrind and DRD (wkc/annotate.h):
+ * release before every decrement, acquire once the count reached zero. */
+#define WT_BEFORE_DEC(obj) wkc_annotate_release(&(obj)->refcount)
+#define WT_AFTER_LAST(obj) wkc_annotate_acquire(&(obj)->refcount)
+#define WT_FREEING(obj) wkc_annotate_freeing(&(obj)->refcount)
 /* relaxed: a snapshot for tests; it may be stale by the time it returns. */
 #define WT_COUNT_LOAD(obj) atomic_load_explicit(&(obj)->refcount, memory_order_relaxed)
 /* relaxed: set on a dead object (the quarantine's mutex orders the rest)

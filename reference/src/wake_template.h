@@ -29,6 +29,10 @@
  * and optionally
  *   WT_CHECK_THREAD(obj,op)  (checked builds) abort unless on the owner thread
  *   WT_SET_OWNER(obj)        (checked builds) record the creating thread
+ *   WT_BEFORE_DEC(obj)       right before each WT_COUNT_DEC
+ *   WT_AFTER_LAST(obj)       once WT_COUNT_DEC reached zero, before destroy
+ *   WT_FREEING(obj)          right before the block is freed or quarantined
+ *                            (the atomic count's race-detector annotations)
  *
  * OVERFLOW (WK-WAKE-006): the count before an increment is checked, and a
  * count reaching WK_REFCOUNT_MAX aborts; it never wraps (wake.c).
@@ -42,6 +46,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+
+#include "wkc/annotate.h"
 
 #define WT_PASTE_(a, b) a##b
 #define WT_PASTE(a, b) WT_PASTE_(a, b)
@@ -67,6 +73,15 @@
 #endif
 #ifndef WT_SET_OWNER
 #define WT_SET_OWNER(obj) ((void)0)
+#endif
+#ifndef WT_BEFORE_DEC
+#define WT_BEFORE_DEC(obj) ((void)0)
+#endif
+#ifndef WT_AFTER_LAST
+#define WT_AFTER_LAST(obj) ((void)0)
+#endif
+#ifndef WT_FREEING
+#define WT_FREEING(obj) ((void)0)
 #endif
 
 /* The payload starts at the first max_align_t boundary after the header;
@@ -141,8 +156,10 @@ WK__COLD static void destroy_object(WT_TYPE *obj)
 	/* relaxed: see check_alive; the quarantine's mutex orders the rest. */
 	atomic_store_explicit(&obj->magic, WT_MAGIC_DEAD, memory_order_relaxed);
 	WT_COUNT_SET(obj, 0); /* destroy may not resurrect; make the poison exact */
+	WT_FREEING(obj);
 	wk__quarantine_put(obj);
 #else
+	WT_FREEING(obj);
 	free(obj);
 #endif
 }
@@ -152,8 +169,10 @@ static void release_as(WT_TYPE *obj, const char *op)
 	size_t left;
 
 	CHECK_USE(obj, op);
+	WT_BEFORE_DEC(obj);
 	left = WT_COUNT_DEC(obj);
 	if (WK__UNLIKELY(left == 0)) {
+		WT_AFTER_LAST(obj);
 		destroy_object(obj);
 		return;
 	}
@@ -185,6 +204,7 @@ WT_TYPE *WT_API(_new)(const WT_OPS *ops, size_t payload_size)
 	obj->ops = ops;
 #if WK_CHECKED
 	atomic_init(&obj->magic, WT_MAGIC_LIVE);
+	wkc_annotate_atomic(&obj->magic, sizeof obj->magic);
 	WT_SET_OWNER(obj);
 #endif
 	return obj;

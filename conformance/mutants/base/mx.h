@@ -25,6 +25,33 @@
  *   for the poll); in the MX_LOCAL_ONLY flavour the local waker only, so
  *   that cx waker() aborts loudly (wkc_mutant_control_local_only.so).
  *
+ *   Shutdown (mx_exec.c): every worker closes its queue and drops the
+ *   futures of its own unfinished tasks on its own thread.  Workers start
+ *   that as each one sees the stop flag, so their drops overlap only by
+ *   chance; the MX_PARALLEL_DROP flavour makes them meet at a barrier
+ *   first, so that every worker drops at the same time
+ *   (wkc_mutant_control_parallel_drop.so).
+ *
+ * ANNOTATIONS (wkc/annotate.h; every build claims WKC_CAP_ANNOTATED)
+ *   Helgrind and DRD do not understand C11 atomics, and a TSan process may
+ *   load an mx built without TSan; so mx states its synchronisation:
+ *     - every atomic field is declared atomic once initialised
+ *       (MX_ANNOTATE_ATOMIC);
+ *     - the task's state word is one synchronisation object, the task
+ *       address: a release before each state change that publishes
+ *       something (a wake's CAS: wkc_annotate_wake; the end of a poll) and
+ *       an acquire after each one that takes it (the poll's CAS:
+ *       wkc_annotate_poll; a wake's IDLE -> SCHEDULED);
+ *     - the remote queue: a release on the queue before the push CAS, an
+ *       acquire after the take / close exchange;
+ *     - reference counts (task refs, shared block refs) and the `active`
+ *       count that run() waits on: a release before every decrement, an
+ *       acquire where the count is seen at zero, and wkc_annotate_freeing
+ *       of every synchronisation object before its memory is freed.
+ *   Each annotation stands next to the atomic operation whose ordering it
+ *   repeats, and only there: a switch that weakens that operation drops
+ *   its annotation too, so that the bug stays visible to every tool.
+ *
  * THE BUGS
  *   Each mutant is this base compiled with exactly one MX_BUG_<NAME>
  *   switch; the code under the switch is the bug, written the way the
@@ -43,8 +70,13 @@
 
 #include "wk/wk.h"
 #include "wkc/adapter.h"
+#include "wkc/annotate.h"
 
 #define MX_MAX_WORKERS 16
+
+/* Tell helgrind and DRD that *p is only ever accessed atomically: right
+ * after its initialisation, and only for fields that really are atomic. */
+#define MX_ANNOTATE_ATOMIC(p) wkc_annotate_atomic((p), sizeof *(p))
 
 typedef struct mx_shared mx_shared;
 typedef struct mx_task mx_task;
@@ -126,6 +158,16 @@ struct mx_shared {
 	mx_queue queues[MX_MAX_WORKERS];
 	/* Each worker's unfinished tasks; list[i] is worker i's alone. */
 	mx_task *list[MX_MAX_WORKERS];
+#ifdef MX_PARALLEL_DROP
+	/* The shutdown barrier: every started worker arrives before any of
+	 * them drops a future.  A mutex and a condition variable rather than
+	 * a pthread_barrier_t, whose count must be known at init: destroy
+	 * sets `drop_expected` to the number of workers actually started. */
+	pthread_mutex_t drop_m;
+	pthread_cond_t drop_c;
+	unsigned drop_expected; /* guarded by drop_m */
+	unsigned drop_arrived;  /* guarded by drop_m */
+#endif
 };
 
 void mx_shared_retain(mx_shared *s);

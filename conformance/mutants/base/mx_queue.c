@@ -17,6 +17,11 @@
  *                 found the signal already raised is still seen (a load
  *                 could read an older raise and miss it).
  *
+ * ANNOTATIONS (mx.h)
+ *   head and signal are atomic; the push CAS / take exchange pair is the
+ *   queue's release/acquire edge, stated on the queue's address.  The
+ *   signal carries no data (the queue does), so it states no edge.
+ *
  * BUGS
  *   MX_BUG_RELAXED_QUEUE  the push CAS is relaxed (tokio #7589, #1788).
  *   MX_BUG_BLOCKING_WAKE  a bounded ring whose push waits while it is full
@@ -38,6 +43,8 @@ int mxq_init(mx_queue *q)
 {
 	atomic_init(&q->head, MXQ_EMPTY);
 	atomic_init(&q->signal, 0);
+	MX_ANNOTATE_ATOMIC(&q->head);
+	MX_ANNOTATE_ATOMIC(&q->signal);
 	if (pthread_mutex_init(&q->m, NULL) != 0)
 		return -1;
 	if (pthread_cond_init(&q->c, NULL) != 0) {
@@ -68,6 +75,13 @@ bool mxq_push(mx_queue *q, mx_task *t)
 		if (old == MXQ_CLOSED)
 			return false;
 		t->qnext = (mx_task *)old;
+#ifndef MX_BUG_RELAXED_QUEUE
+		/* The release of the CAS below, for tools that cannot see it.
+		 * Not under MX_BUG_RELAXED_QUEUE: that CAS has no release, and
+		 * an annotation would hand the tools the very edge the bug
+		 * removed (the take's read of qnext would look ordered). */
+		wkc_annotate_release(q);
+#endif
 #ifdef MX_BUG_RELAXED_QUEUE
 		/* BUG (tokio #7589, #1788): "the CAS only has to be atomic" -
 		 * relaxed on success publishes neither t->qnext nor anything
@@ -109,16 +123,31 @@ static mx_task *reverse(uintptr_t head)
 	return prev;
 }
 
+/* The acquire of a take or close exchange, for tools that cannot see it:
+ * before reverse() reads the pushers' qnext.  None under
+ * MX_BUG_RELAXED_QUEUE, whose pushes release nothing (see mxq_push). */
+static uintptr_t taken(mx_queue *q, uintptr_t head)
+{
+#ifndef MX_BUG_RELAXED_QUEUE
+	wkc_annotate_acquire(q);
+#else
+	(void)q;
+#endif
+	return head;
+}
+
 mx_task *mxq_take(mx_queue *q)
 {
 	/* acquire: pairs with the release CAS of every push taken. */
-	return reverse(atomic_exchange_explicit(&q->head, MXQ_EMPTY, memory_order_acquire));
+	uintptr_t head = atomic_exchange_explicit(&q->head, MXQ_EMPTY, memory_order_acquire);
+	return reverse(taken(q, head));
 }
 
 mx_task *mxq_close(mx_queue *q)
 {
 	/* acquire: as a take; every later push sees CLOSED and fails. */
-	return reverse(atomic_exchange_explicit(&q->head, MXQ_CLOSED, memory_order_acquire));
+	uintptr_t head = atomic_exchange_explicit(&q->head, MXQ_CLOSED, memory_order_acquire);
+	return reverse(taken(q, head));
 }
 
 void mxq_park(mx_queue *q, const _Atomic int *stop)

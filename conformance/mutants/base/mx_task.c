@@ -5,10 +5,10 @@
  *
  *   from        event                    to         queue
  *   IDLE        wake                     SCHEDULED  pushed (takes a reference)
- *   SCHEDULED   wake                     -          coalesced
+ *   SCHEDULED   wake                     -          coalesced (a CAS to itself)
  *   SCHEDULED   taken by the worker      RUNNING
  *   RUNNING     wake                     NOTIFIED   - (remembered)
- *   NOTIFIED    wake                     -          coalesced
+ *   NOTIFIED    wake                     -          coalesced (a CAS to itself)
  *   RUNNING     poll -> Pending          IDLE       reference dropped
  *   NOTIFIED    poll -> Pending          SCHEDULED  pushed again (reference kept)
  *   RUNNING/    poll -> Ready            COMPLETE   future dropped
@@ -19,17 +19,34 @@
  * ORDERING
  *   state: acq_rel CAS.  A waker's IDLE -> SCHEDULED and the worker's
  *     SCHEDULED -> RUNNING form a release/acquire pair (as does the queue),
- *     so what the waker wrote before the wake is visible to the poll.
+ *     so what the waker wrote before the wake is visible to the poll.  A
+ *     coalesced wake writes the state it read back with the same acq_rel
+ *     CAS instead of returning after a load: a load releases nothing, and
+ *     the poll that follows would not be ordered after what the waker
+ *     wrote (WK-EXEC-014).  The CAS either lands before the worker's next
+ *     transition, which then reads it, or fails and retries on the state
+ *     that transition left.
  *   refs: retain relaxed (made from a reference the caller holds); release
  *     acq_rel (the last one sees every holder's use before the free).  Not
  *     release + fence: ThreadSanitizer ignores fences.
  *   local_refs: plain; only the home worker's thread touches it (local
  *     wakers are owner-thread only by contract).
  *
+ * ANNOTATIONS (mx.h): the task address is the state word's
+ *   synchronisation object: wkc_annotate_wake before a waker's CAS,
+ *   wkc_annotate_poll after the worker's SCHEDULED -> RUNNING, a release
+ *   before the end of a poll and an acquire after a waker's IDLE ->
+ *   SCHEDULED (the push that follows writes qnext, which the worker's last
+ *   take wrote).  &t->refs is the reference count's: a release before each
+ *   decrement, an acquire at zero.  Under MX_BUG_NONATOMIC_REFCOUNT the
+ *   count is neither declared atomic nor annotated: a plain count orders
+ *   nothing, and its race must stay visible.
+ *
  * BUGS in this file: NONATOMIC_REFCOUNT, CLONE_NO_INC, WAKE_NO_DEC,
  * WAKE_BY_REF_DEC, WAKE_IN_POLL_LOST, RACY_NOTIFIED, NOTIFIED_OVERWRITTEN,
  * POLL_AFTER_READY, LOCAL_WRONG_THREAD, WILL_WAKE_SHARED,
- * REENTRANT_SHUTDOWN_DROP, NOOP_WAKER (see each switch).
+ * REENTRANT_SHUTDOWN_DROP, NOOP_WAKER, INLINE_POLL_ON_WAKE (see each
+ * switch).
  */
 #include "mx.h"
 
@@ -37,6 +54,9 @@
 
 static const wk_raw_waker_vtable ts_vtable;
 static const wk_raw_waker_vtable local_vtable;
+#ifdef MX_BUG_INLINE_POLL_ON_WAKE
+static void poll_and_settle(mx_task *t);
+#endif
 
 /* ---- references ---------------------------------------------------------------- */
 
@@ -57,6 +77,9 @@ static void ref_retain(mx_task *t)
 static void task_free(mx_task *t)
 {
 	mx_shared *s = t->shared;
+	/* No edge may outlive the task into a new one at the same address. */
+	wkc_annotate_freeing(t);
+	wkc_annotate_freeing(&t->refs);
 	free(t);
 	/* relaxed: a counter; live_tasks reads it once the executor is quiet. */
 	atomic_fetch_sub_explicit(&s->live, 1, memory_order_relaxed);
@@ -68,12 +91,19 @@ static void task_free(mx_task *t)
 void mx_task_release(mx_task *t)
 {
 #ifdef MX_BUG_NONATOMIC_REFCOUNT
+	/* Not annotated: the plain decrement orders nothing (see the file
+	 * comment). */
 	if (--t->refs == 0)
 		task_free(t);
 #else
+	/* The release half of the decrement below, for the tools. */
+	wkc_annotate_release(&t->refs);
 	/* acq_rel: see ORDERING. */
-	if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) == 1)
+	if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) == 1) {
+		/* Its acquire half: every holder's use precedes the free. */
+		wkc_annotate_acquire(&t->refs);
 		task_free(t);
+	}
 #endif
 }
 
@@ -95,10 +125,12 @@ mx_task *mx_task_new(mx_shared *s, wk_future *f, unsigned home)
 	if (t == NULL)
 		return NULL;
 	atomic_init(&t->state, MX_SCHEDULED); /* the spawn is its first wake */
+	MX_ANNOTATE_ATOMIC(&t->state);
 #ifdef MX_BUG_NONATOMIC_REFCOUNT
-	t->refs = 2;
+	t->refs = 2; /* plain: not annotated atomic, its race stays visible */
 #else
 	atomic_init(&t->refs, 2); /* owner side + the spawn's queue entry */
+	MX_ANNOTATE_ATOMIC(&t->refs);
 #endif
 	t->local_refs = 1; /* the runtime's reference */
 	t->future = f;
@@ -163,7 +195,39 @@ static bool cancel_inline_during_shutdown(mx_task *t)
 	if (!atomic_compare_exchange_strong_explicit(&t->state, &idle, MX_COMPLETE,
 						     memory_order_acq_rel, memory_order_acquire))
 		return false;
+	/* The CAS's acquire: the last poll precedes this drop. */
+	wkc_annotate_acquire(t);
 	wk_future_drop(t->future);
+	return true;
+}
+#endif
+
+#ifdef MX_BUG_INLINE_POLL_ON_WAKE
+/*
+ * BUG (ngx-rust #295: its scheduler re-polled a woken task synchronously
+ * inside wake(), and a wake issued under h2's stream lock re-entered the
+ * task, which took the same lock: deadlock): "the wake is on the task's
+ * own thread and the task is idle, so why go through the queue" - the wake
+ * polls the task right there.  That poll begins inside whatever called
+ * wake: another task's poll, a future's drop, a waker call, on the same
+ * stack, re-entering the caller's state and any lock it holds.  Everything
+ * else is the base's: IDLE -> RUNNING in one CAS stands for the wake's
+ * IDLE -> SCHEDULED and the worker's SCHEDULED -> RUNNING, with the same
+ * queue-entry reference, `active` count and end of poll, so the only thing
+ * wrong is where the poll runs.  Wakes from other threads queue as usual.
+ */
+static bool poll_inline(mx_task *t, uint32_t *s)
+{
+	wkc_annotate_wake(t);
+	/* acq_rel: the wake's and the poll's transitions in one. */
+	if (!atomic_compare_exchange_weak_explicit(&t->state, s, MX_RUNNING, memory_order_acq_rel,
+						   memory_order_acquire))
+		return false;
+	wkc_annotate_poll(t);
+	ref_retain(t); /* what the queue entry would hold */
+	/* relaxed: a counter; run() reads it under idle_m. */
+	atomic_fetch_add_explicit(&t->shared->active, 1, memory_order_relaxed);
+	poll_and_settle(t);
 	return true;
 }
 #endif
@@ -177,12 +241,24 @@ void mx_task_wake(mx_task *t)
 		return;
 #endif
 	for (;;) {
+		uint32_t cur = s;
 		switch (s) {
 		case MX_IDLE:
+#ifdef MX_BUG_INLINE_POLL_ON_WAKE
+			if (mx_current_worker(t->shared) == (int)t->home) {
+				if (poll_inline(t, &s))
+					return;
+				break;
+			}
+#endif
+			wkc_annotate_wake(t);
 			/* acq_rel: see ORDERING. */
 			if (atomic_compare_exchange_weak_explicit(&t->state, &s, MX_SCHEDULED,
 								  memory_order_acq_rel,
 								  memory_order_acquire)) {
+				/* The CAS's acquire: the last poll, whose take
+				 * wrote qnext, precedes the push below. */
+				wkc_annotate_acquire(t);
 				ref_retain(t); /* the queue entry's */
 				/* relaxed: a counter; run() reads it under idle_m. */
 				atomic_fetch_add_explicit(&t->shared->active, 1,
@@ -201,6 +277,7 @@ void mx_task_wake(mx_task *t)
 			 * nobody left to act on it, and this wake - and every
 			 * later one, which sees NOTIFIED and coalesces - is
 			 * lost. */
+			wkc_annotate_wake(t); /* the store still releases */
 			atomic_store_explicit(&t->state, MX_NOTIFIED, memory_order_release);
 			return;
 #endif
@@ -211,6 +288,7 @@ void mx_task_wake(mx_task *t)
 			 * the poll returned Pending, is dropped. */
 			return;
 #else
+			wkc_annotate_wake(t);
 			/* acq_rel: the worker's end-of-poll CAS sees it. */
 			if (atomic_compare_exchange_weak_explicit(&t->state, &s, MX_NOTIFIED,
 								  memory_order_acq_rel,
@@ -218,8 +296,19 @@ void mx_task_wake(mx_task *t)
 				return;
 			break;
 #endif
+		case MX_SCHEDULED:
+		case MX_NOTIFIED:
+			/* Coalesced: a poll is owed already.  Write the state
+			 * back so that the wake still releases (see ORDERING). */
+			wkc_annotate_wake(t);
+			/* acq_rel: the worker's next transition reads it. */
+			if (atomic_compare_exchange_weak_explicit(&t->state, &s, cur,
+								  memory_order_acq_rel,
+								  memory_order_acquire))
+				return;
+			break;
 		default:
-			return; /* SCHEDULED, NOTIFIED: coalesced; COMPLETE: ignored */
+			return; /* COMPLETE: ignored */
 		}
 	}
 }
@@ -291,6 +380,7 @@ static void poke(mx_shared *s)
 		 * (the worker takes it back once it did), so run() never
 		 * reads 0 with a poke outstanding. */
 		atomic_fetch_add_explicit(&s->active, 1, memory_order_relaxed);
+		wkc_annotate_release(&s->poke[w]); /* the exchange's release */
 		/* acq_rel: the worker's clearing exchange sees this wake's writes. */
 		if (atomic_exchange_explicit(&s->poke[w], 1, memory_order_acq_rel) == 0)
 			mxq_kick(&s->queues[w]);
@@ -330,6 +420,7 @@ void mx_task_poke_all(mx_shared *s, unsigned worker)
 	/* acq_rel: pairs with poke(). */
 	if (atomic_exchange_explicit(&s->poke[worker], 0, memory_order_acq_rel) == 0)
 		return;
+	wkc_annotate_acquire(&s->poke[worker]); /* the exchange's acquire */
 	for (t = s->list[worker]; t != NULL; t = t->next)
 		mx_task_wake(t);
 	mx_active_sub(s);
@@ -429,6 +520,8 @@ static wk_poll poll_once(mx_task *t)
  * task NOTIFIED during the poll (it must run again). */
 static bool end_poll_idle(mx_task *t)
 {
+	/* Both variants below release the poll to the next waker. */
+	wkc_annotate_release(t);
 #ifdef MX_BUG_NOTIFIED_OVERWRITTEN
 	/* BUG (the register/wake race of an atomic waker cell, futures-rs
 	 * #868, here in the task's state word): "only a waker writes
@@ -455,21 +548,11 @@ static bool end_poll_idle(mx_task *t)
 #endif
 }
 
-void mx_task_run(mx_task *t)
+/* t is RUNNING and holds a queue entry's reference and one `active` count:
+ * poll it once and settle its state. */
+static void poll_and_settle(mx_task *t)
 {
-	uint32_t s = MX_SCHEDULED;
-	wk_poll r;
-	/* acq_rel: pairs with the waker's IDLE -> SCHEDULED (ORDERING). */
-	if (!atomic_compare_exchange_strong_explicit(&t->state, &s, MX_RUNNING,
-						     memory_order_acq_rel, memory_order_acquire)) {
-		/* Cancelled while queued (only a buggy inline cancel does
-		 * that): drop the queue entry. */
-		mx_shared *sh = t->shared;
-		mx_task_release(t);
-		mx_active_sub(sh);
-		return;
-	}
-	r = poll_once(t);
+	wk_poll r = poll_once(t);
 #ifdef MX_BUG_POLL_AFTER_READY
 	/* BUG (compio #856, shuttle #12): "woken while it ran: run it again"
 	 * is decided before the poll's result is looked at, so a task that
@@ -504,6 +587,24 @@ void mx_task_run(mx_task *t)
 	/* NOTIFIED: go round again, keeping the queue entry's reference. */
 	atomic_store_explicit(&t->state, MX_SCHEDULED, memory_order_release);
 	push_to(t, t->home);
+}
+
+void mx_task_run(mx_task *t)
+{
+	uint32_t s = MX_SCHEDULED;
+	/* acq_rel: pairs with the waker's IDLE -> SCHEDULED (ORDERING). */
+	if (!atomic_compare_exchange_strong_explicit(&t->state, &s, MX_RUNNING,
+						     memory_order_acq_rel, memory_order_acquire)) {
+		/* Cancelled while queued (only a buggy inline cancel does
+		 * that): drop the queue entry. */
+		mx_shared *sh = t->shared;
+		mx_task_release(t);
+		mx_active_sub(sh);
+		return;
+	}
+	/* The CAS's acquire: every wake that led here precedes the poll. */
+	wkc_annotate_poll(t);
+	poll_and_settle(t);
 }
 
 void mx_task_cancel(mx_task *t)

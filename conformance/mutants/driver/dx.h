@@ -103,8 +103,11 @@ struct wkc_executor {
 	dx_shared *shared;
 	dx_task *tasks; /* driver thread only: unfinished tasks (pending) */
 #ifdef DX_BUG_SPAWN_HANGS
-	unsigned permits;      /* see dx_spawn */
-	pthread_cond_t admit;  /* never signalled */
+	unsigned permits;     /* under shared->m; see dx_spawn */
+	pthread_cond_t admit; /* never signalled */
+#endif
+#ifdef DX_BUG_DESTROY_HANGS
+	bool stop_acked; /* under shared->m; see dx_destroy */
 #endif
 };
 

@@ -25,6 +25,8 @@
  *     happens-before the other side's next use.
  *   join_refs: acq_rel decrement: the last owner sees the other's last use
  *     before freeing.
+ *   Each edge is also stated with wkc/annotate.h beside its atomic
+ *   operation (keyed by the word), for helgrind and DRD.
  *
  * wk_tpc_join_wait blocks a plain thread with a heap wk_wake object whose
  * wake raises a wk_flag: refcounted, so a completion that wakes it after
@@ -35,15 +37,29 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
+#include "wkc/annotate.h"
+
+/* The acquire of a load of join_done that saw the task finished. */
+static uint32_t done_seen(wk__tpc_task *t, uint32_t done)
+{
+	if (done != 0)
+		wkc_annotate_acquire(&t->join_done);
+	return done;
+}
+
 /* ---- the shared cell ---------------------------------------------------------- */
 
 static void cell_register(wk__tpc_task *t, const wk_waker *w)
 {
 	uint32_t cur = WK__TPC_REG_WAITING;
+	bool won;
+	wkc_annotate_release(&t->join_reg); /* the CAS's release half */
 	/* acq_rel/acquire: take exclusive use of the waiter slot and see the
 	 * previous user's writes to it. */
-	if (atomic_compare_exchange_strong_explicit(&t->join_reg, &cur, WK__TPC_REG_REGISTERING,
-						    memory_order_acq_rel, memory_order_acquire)) {
+	won = atomic_compare_exchange_strong_explicit(&t->join_reg, &cur, WK__TPC_REG_REGISTERING,
+						      memory_order_acq_rel, memory_order_acquire);
+	wkc_annotate_acquire(&t->join_reg); /* its acquire half, success or failure */
+	if (won) {
 		if (t->has_join_waiter) {
 			wk_waker_clone_from(&t->join_waiter, w);
 		} else {
@@ -51,16 +67,20 @@ static void cell_register(wk__tpc_task *t, const wk_waker *w)
 			t->has_join_waiter = true;
 		}
 		cur = WK__TPC_REG_REGISTERING;
+		wkc_annotate_release(&t->join_reg); /* the CAS's release half */
 		/* acq_rel: publish the slot to a later wake. */
-		if (atomic_compare_exchange_strong_explicit(&t->join_reg, &cur, WK__TPC_REG_WAITING,
-							    memory_order_acq_rel,
-							    memory_order_acquire))
+		won = atomic_compare_exchange_strong_explicit(&t->join_reg, &cur, WK__TPC_REG_WAITING,
+							      memory_order_acq_rel,
+							      memory_order_acquire);
+		wkc_annotate_acquire(&t->join_reg); /* its acquire half */
+		if (won)
 			return;
 		/* A wake arrived meanwhile (REGISTERING|WAKING) and left the
 		 * waiter to us: hand it its wake. */
 		{
 			wk_waker taken = t->join_waiter;
 			t->has_join_waiter = false;
+			wkc_annotate_release(&t->join_reg); /* the store's release */
 			/* release: the slot is empty again for the next user. */
 			atomic_store_explicit(&t->join_reg, WK__TPC_REG_WAITING, memory_order_release);
 			wk_waker_wake(&taken);
@@ -75,8 +95,11 @@ static void cell_register(wk__tpc_task *t, const wk_waker *w)
 
 static void cell_wake(wk__tpc_task *t)
 {
+	uint32_t prev;
+	wkc_annotate_release(&t->join_reg); /* the RMW's release half */
 	/* acq_rel: see the registrar's slot writes; announce the wake. */
-	uint32_t prev = atomic_fetch_or_explicit(&t->join_reg, WK__TPC_REG_WAKING, memory_order_acq_rel);
+	prev = atomic_fetch_or_explicit(&t->join_reg, WK__TPC_REG_WAKING, memory_order_acq_rel);
+	wkc_annotate_acquire(&t->join_reg); /* its acquire half */
 	if (prev == WK__TPC_REG_WAITING) {
 		wk_waker taken;
 		bool had = t->has_join_waiter;
@@ -84,6 +107,7 @@ static void cell_wake(wk__tpc_task *t)
 			taken = t->join_waiter;
 			t->has_join_waiter = false;
 		}
+		wkc_annotate_release(&t->join_reg); /* the RMW's release */
 		/* release: the slot is free for a later registration. */
 		atomic_fetch_and_explicit(&t->join_reg, ~WK__TPC_REG_WAKING, memory_order_release);
 		if (had)
@@ -99,6 +123,10 @@ void wk__tpc_join_cell_clear(wk__tpc_task *t)
 		t->has_join_waiter = false;
 		wk_waker_drop(&t->join_waiter);
 	}
+	/* Right before the memory is freed or cached: forget its edges. */
+	wkc_annotate_freeing(&t->join_done);
+	wkc_annotate_freeing(&t->join_reg);
+	wkc_annotate_freeing(&t->join_refs);
 }
 
 /* ---- the owner's side ----------------------------------------------------------- */
@@ -112,6 +140,7 @@ void wk__tpc_join_finish(wk__tpc_task *t, wk_tpc_join_status status)
 			wk_local_waker_wake(&w);
 		}
 	} else if (t->kind & WK__TPC_TASK_JOIN_SHARED) {
+		wkc_annotate_release(&t->join_done); /* the store's release */
 		/* release: the output written before is visible to the handle. */
 		atomic_store_explicit(&t->join_done, (uint32_t)status, memory_order_release);
 		cell_wake(t);
@@ -120,8 +149,12 @@ void wk__tpc_join_finish(wk__tpc_task *t, wk_tpc_join_status status)
 
 bool wk__tpc_join_core_release(wk__tpc_task *t)
 {
+	wkc_annotate_release(&t->join_refs); /* the decrement's release half */
 	/* acq_rel: the last owner sees the other's last use before freeing. */
-	return atomic_fetch_sub_explicit(&t->join_refs, 1, memory_order_acq_rel) == 1;
+	if (atomic_fetch_sub_explicit(&t->join_refs, 1, memory_order_acq_rel) != 1)
+		return false;
+	wkc_annotate_acquire(&t->join_refs); /* the last one's acquire half */
+	return true;
 }
 
 static void shared_handle_release(wk__tpc_task *t)
@@ -182,10 +215,10 @@ static WK__TPC_NOINLINE wk_tpc_join_status shared_poll(wk__tpc_task *t, wk_conte
 	if (output != NULL)
 		*output = NULL;
 	/* acquire: pairs with the release in wk__tpc_join_finish. */
-	done = atomic_load_explicit(&t->join_done, memory_order_acquire);
+	done = done_seen(t, atomic_load_explicit(&t->join_done, memory_order_acquire));
 	if (done == 0) {
 		cell_register(t, wk_context_waker(cx));
-		done = atomic_load_explicit(&t->join_done, memory_order_acquire);
+		done = done_seen(t, atomic_load_explicit(&t->join_done, memory_order_acquire));
 	}
 	if (done == WK_TPC_JOIN_READY && output != NULL)
 		*output = t->output;
@@ -243,12 +276,13 @@ wk_tpc_join_status wk_tpc_join_wait(wk_tpc_join *join, void **output)
 		wk_fatal("wk_tpc_join_wait: called on core %u, which it would block",
 			 wk__tpc_tls_core->index);
 	/* acquire: pairs with the release in wk__tpc_join_finish. */
-	done = atomic_load_explicit(&t->join_done, memory_order_acquire);
+	done = done_seen(t, atomic_load_explicit(&t->join_done, memory_order_acquire));
 	if (done == 0 && t->shared->deterministic) {
 		/* Unfinished, so the runtime still exists (shutdown finishes
 		 * every task): drive it. */
 		wk_tpc_runtime *rt = t->shared->rt;
-		while ((done = atomic_load_explicit(&t->join_done, memory_order_acquire)) == 0)
+		while ((done = done_seen(t, atomic_load_explicit(&t->join_done,
+								    memory_order_acquire))) == 0)
 			if (!wk_tpc_det_step(rt))
 				break;
 	} else if (done == 0) {
@@ -259,7 +293,8 @@ wk_tpc_join_status wk_tpc_join_wait(wk_tpc_join *join, void **output)
 		wk_wake_retain(obj); /* one for the waker, one kept here for the flag */
 		w = wk_waker_from_wake(obj);
 		cell_register(t, &w);
-		while ((done = atomic_load_explicit(&t->join_done, memory_order_acquire)) == 0)
+		while ((done = done_seen(t, atomic_load_explicit(&t->join_done,
+								    memory_order_acquire))) == 0)
 			wk_flag_wait((wk_flag *)wk_wake_payload(obj));
 		wk_waker_drop(&w);
 		wk_wake_release(obj);

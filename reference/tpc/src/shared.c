@@ -13,11 +13,14 @@
  * one); release acq_rel (release publishes the holder's last uses of the
  * block, acquire on the final one sees them all before the free; an RMW
  * rather than release + fence because ThreadSanitizer ignores fences).
+ * The same pair is stated with wkc/annotate.h for helgrind and DRD.
  */
 #include "tpc_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "wkc/annotate.h"
 
 wk__tpc_shared *wk__tpc_shared_new(unsigned ncores, wk_tpc_foreign_policy policy)
 {
@@ -35,7 +38,9 @@ wk__tpc_shared *wk__tpc_shared_new(unsigned ncores, wk_tpc_foreign_policy policy
 	memset(block, 0, size);
 	s = block;
 	atomic_init(&s->refs, 1);
+	wkc_annotate_atomic(&s->refs, sizeof s->refs);
 	atomic_init(&s->foreign_tasks, 0);
+	wkc_annotate_atomic(&s->foreign_tasks, sizeof s->foreign_tasks);
 	s->ncores = ncores;
 	s->policy = policy;
 	s->queues = (wk__tpc_rqueue *)(void *)((char *)block + head);
@@ -52,7 +57,16 @@ void wk__tpc_shared_retain(wk__tpc_shared *s)
 
 void wk__tpc_shared_release(wk__tpc_shared *s)
 {
+	unsigned i;
+	/* The release half of the decrement below. */
+	wkc_annotate_release(&s->refs);
 	/* acq_rel: see the file comment. */
-	if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1)
-		free(s);
+	if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	/* The acquire half of the last decrement. */
+	wkc_annotate_acquire(&s->refs);
+	wkc_annotate_freeing(&s->refs);
+	for (i = 0; i < s->ncores; i++)
+		wkc_annotate_freeing(&s->queues[i]); /* remote_queue.c's edges */
+	free(s);
 }

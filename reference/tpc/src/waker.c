@@ -35,11 +35,16 @@
  *   task->handle: installed with a CAS, release on success (publishes the
  *     new handle's fields), acquire on failure (reads the winner's);
  *     read with acquire.
+ *   Each of these edges is also stated with wkc/annotate.h, beside its
+ *   atomic operation, for helgrind and DRD (which do not see C11 atomics);
+ *   the install edge is keyed by the handle, the others by their word.
  */
 #include "tpc_internal.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
+
+#include "wkc/annotate.h"
 
 /* ---- handles ----------------------------------------------------------------- */
 
@@ -54,9 +59,16 @@ static void handle_retain(wk__tpc_handle *h, const char *op)
 
 void wk__tpc_handle_release(wk__tpc_handle *h)
 {
+	/* The release half of the decrement below. */
+	wkc_annotate_release(&h->refs);
 	/* acq_rel: the last release sees every other holder's use before the free. */
 	if (atomic_fetch_sub_explicit(&h->refs, 1, memory_order_acq_rel) == 1) {
 		wk__tpc_shared *s = h->shared;
+		/* The acquire half of the last decrement. */
+		wkc_annotate_acquire(&h->refs);
+		wkc_annotate_freeing(&h->refs);
+		wkc_annotate_freeing(&h->queued);
+		wkc_annotate_freeing(h);
 		free(h);
 		wk__tpc_shared_release(s);
 	}
@@ -67,8 +79,11 @@ wk__tpc_handle *wk__tpc_handle_get(wk__tpc_task *t)
 	/* acquire: see the fields of a handle another thread installed. */
 	wk__tpc_handle *h = atomic_load_explicit(&t->handle, memory_order_acquire);
 	wk__tpc_handle *expected = NULL;
-	if (WK__TPC_LIKELY(h != NULL))
+	if (WK__TPC_LIKELY(h != NULL)) {
+		/* The acquire of the load above (the install edge, keyed by h). */
+		wkc_annotate_acquire(h);
 		return h;
+	}
 	h = malloc(sizeof *h);
 	if (h == NULL)
 		wk_fatal("wk_tpc_waker_clone: out of memory for the thread-safe waker of task %" PRIu64,
@@ -76,20 +91,27 @@ wk__tpc_handle *wk__tpc_handle_get(wk__tpc_task *t)
 	h->node.next = NULL;
 	h->node.kind = WK__TPC_RNODE_WAKE;
 	atomic_init(&h->queued, 0);
+	wkc_annotate_atomic(&h->queued, sizeof h->queued);
 	h->core_index = t->core->index;
 	h->rq = t->core->rq;
 	h->vtable = t->core->det != NULL ? &wk__tpc_handle_vtable_traced : &wk__tpc_handle_vtable;
 	atomic_init(&h->refs, 1); /* the task's reference, dropped when the task goes */
+	wkc_annotate_atomic(&h->refs, sizeof h->refs);
 	h->shared = t->shared;
 	wk__tpc_shared_retain(h->shared);
 	h->task = t;
 	h->task_id = t->id;
 	h->owner_thread = t->owner_thread;
 	h->local_only = (t->kind & WK__TPC_TASK_LOCAL_ONLY) != 0;
+	/* The release of the CAS below, keyed by the handle it publishes. */
+	wkc_annotate_release(h);
 	/* release on success: publishes *h; acquire on failure: reads the winner. */
 	if (atomic_compare_exchange_strong_explicit(&t->handle, &expected, h, memory_order_acq_rel,
 						    memory_order_acquire))
 		return h;
+	/* The acquire of the failed CAS: the winner's handle. */
+	wkc_annotate_acquire(expected);
+	wkc_annotate_freeing(h);
 	wk__tpc_shared_release(h->shared);
 	free(h);
 	return expected;
@@ -105,9 +127,13 @@ static WK__TPC_NOINLINE void route(wk__tpc_handle *h, const char *op)
 			 " (core %u, owner thread %u) from thread %u; the runtime's foreign-wake "
 			 "policy is abort",
 			 op, h->task_id, h->core_index, h->owner_thread, wk_thread_id());
+	/* The release half of the exchange below. */
+	wkc_annotate_release(&h->queued);
 	/* acq_rel: see the file comment. */
 	if (atomic_exchange_explicit(&h->queued, 1, memory_order_acq_rel) != 0)
 		return; /* already queued: this wake coalesces with it */
+	/* Its acquire half: the owner's earlier use of the node's link. */
+	wkc_annotate_acquire(&h->queued);
 	handle_retain(h, op); /* the queue's reference */
 	if (!wk__tpc_rq_push(h->rq, &h->node)) {
 		/* Runtime gone: the wake has nowhere to go, and nothing to wake.
