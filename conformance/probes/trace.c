@@ -5,6 +5,12 @@
  * i / CHUNK_EVENTS.  Chunks covering the capacity asked for are allocated
  * by wkc_trace_new, before any writer thread exists, so the common path is
  * two relaxed fetch_adds, plain stores and one release store.
+ *
+ * Helgrind and DRD do not see C11 atomics: the counters, the chunk table
+ * and every slot's ready flag are marked atomic (wkc/annotate.h), and the
+ * writer -> snapshot edge of each slot is stated beside its release store
+ * and acquire load.  Nothing else is annotated: the counters stay without
+ * edges (trace.h).
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "trace.h"
@@ -15,6 +21,7 @@
 #include <string.h>
 
 #include "wk/waker.h"
+#include "wkc/annotate.h"
 
 enum {
 	CHUNK_SHIFT = 12,
@@ -39,6 +46,28 @@ struct wkc_trace {
 	_Atomic(slot *) chunks[MAX_CHUNKS];
 };
 
+/* A zeroed chunk whose ready flags are marked atomic (0 is their initial
+ * value). */
+static slot *new_chunk(void)
+{
+	slot *c = calloc(CHUNK_EVENTS, sizeof *c);
+	if (c != NULL)
+		for (size_t i = 0; i < CHUNK_EVENTS; i++)
+			wkc_annotate_atomic(&c[i].ready, sizeof c[i].ready);
+	return c;
+}
+
+/* Forget the slots' edges, then free the chunk. */
+static void free_chunk(slot *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < CHUNK_EVENTS; i++)
+		wkc_annotate_freeing(&c[i].ready);
+	wkc_annotate_freeing(c);
+	free(c);
+}
+
 wkc_trace *wkc_trace_new(size_t capacity)
 {
 	wkc_trace *t = calloc(1, sizeof *t);
@@ -46,17 +75,21 @@ wkc_trace *wkc_trace_new(size_t capacity)
 	if (t == NULL)
 		return NULL;
 	atomic_init(&t->seq, 1); /* 0 means "no number" in the oracles */
+	wkc_annotate_atomic(&t->seq, sizeof t->seq);
 	atomic_init(&t->len, 0);
+	wkc_annotate_atomic(&t->len, sizeof t->len);
 	atomic_init(&t->lost, 0);
+	wkc_annotate_atomic(&t->lost, sizeof t->lost);
 	for (size_t i = 0; i < MAX_CHUNKS; i++)
 		atomic_init(&t->chunks[i], NULL);
+	wkc_annotate_atomic(t->chunks, sizeof t->chunks);
 	n = (capacity + CHUNK_EVENTS - 1) / CHUNK_EVENTS;
 	if (n == 0)
 		n = 1;
 	if (n > MAX_CHUNKS)
 		n = MAX_CHUNKS;
 	for (size_t i = 0; i < n; i++) {
-		slot *c = calloc(CHUNK_EVENTS, sizeof *c);
+		slot *c = new_chunk();
 		if (c == NULL) {
 			wkc_trace_free(t);
 			return NULL;
@@ -73,7 +106,7 @@ void wkc_trace_free(wkc_trace *t)
 		return;
 	for (size_t i = 0; i < MAX_CHUNKS; i++)
 		/* relaxed: freeing happens after every writer was joined. */
-		free(atomic_load_explicit(&t->chunks[i], memory_order_relaxed));
+		free_chunk(atomic_load_explicit(&t->chunks[i], memory_order_relaxed));
 	free(t);
 }
 
@@ -93,19 +126,25 @@ static slot *chunk_for(wkc_trace *t, size_t index)
 	 * this chunk; for the chunks made by wkc_trace_new it orders nothing
 	 * new (thread creation already did). */
 	c = atomic_load_explicit(&t->chunks[ci], memory_order_acquire);
-	if (c != NULL)
+	if (c != NULL) {
+		wkc_annotate_acquire(c); /* the load's acquire (a chunk added late) */
 		return c;
+	}
 	/* Beyond the capacity asked for: rare, and then the edge between two
 	 * writers is accepted (the check under-estimated its trace). */
-	fresh = calloc(CHUNK_EVENTS, sizeof *fresh);
+	fresh = new_chunk();
 	if (fresh == NULL)
 		return NULL;
+	/* The CAS's release, keyed by the chunk (a writer-to-writer edge,
+	 * accepted here only: see above). */
+	wkc_annotate_release(fresh);
 	/* acq_rel: release publishes the zeroed chunk, acquire on failure
 	 * reads the winner's. */
 	if (atomic_compare_exchange_strong_explicit(&t->chunks[ci], &expected, fresh,
 						    memory_order_acq_rel, memory_order_acquire))
 		return fresh;
-	free(fresh);
+	free_chunk(fresh);
+	wkc_annotate_acquire(expected); /* the failed CAS's acquire */
 	return expected;
 }
 
@@ -127,6 +166,7 @@ bool wkc_trace_add(wkc_trace *t, const wkc_event *ev)
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		s->ev.ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	}
+	wkc_annotate_release(&s->ready); /* the store's release (writer -> snapshot) */
 	/* release: the oracle's acquire load of ready sees the fields. */
 	atomic_store_explicit(&s->ready, 1, memory_order_release);
 	return true;
@@ -178,11 +218,13 @@ wkc_event *wkc_trace_snapshot(wkc_trace *t, size_t *count)
 			t->unready++;
 			continue;
 		}
+		wkc_annotate_acquire(c); /* the load's acquire (see chunk_for) */
 		/* acquire: pairs with the writer's release of ready. */
 		if (!atomic_load_explicit(&c[i & (CHUNK_EVENTS - 1)].ready, memory_order_acquire)) {
 			t->unready++;
 			continue;
 		}
+		wkc_annotate_acquire(&c[i & (CHUNK_EVENTS - 1)].ready); /* the load's acquire */
 		out[n++] = c[i & (CHUNK_EVENTS - 1)].ev;
 	}
 	qsort(out, n, sizeof *out, by_seq);

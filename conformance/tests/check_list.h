@@ -32,6 +32,7 @@ WKC_CHECK(drop_exactly_once, "exec.drop.exactly_once", "WK-EXEC-018", 0, 0, 1000
 
 /* 3. Exclusion and placement (exec_placement.c) */
 WKC_CHECK(poll_exclusive, "exec.poll.exclusive", "WK-EXEC-008", 0, 0, 10000)
+WKC_CHECK(poll_not_inline, "exec.poll.not_inline", "WK-EXEC-026", 0, 0, 10000)
 WKC_CHECK(placement_local, "exec.placement.local", "WK-EXEC-012", WKC_CAP_SPAWN_LOCAL, 0, 10000)
 WKC_CHECK(placement_cores, "exec.placement.cores", "WK-EXEC-012",
 	  WKC_CAP_THREAD_PER_CORE | WKC_CAP_SPAWN_ON_CORE, 0, 10000)

@@ -47,6 +47,70 @@ void wkc_chk_poll_exclusive(wkc_ctx *cx)
 }
 
 /*
+ * Wakes that an executor could be tempted to serve inline: pairs of tasks
+ * on one thread (pinned or local where the executor offers it), where B
+ * wakes A in every one of its polls while A is idle, through A's waker
+ * and through a clone (by value), and the driver wakes A between calls to
+ * run() where it may.  An executor that polls the woken task right inside
+ * the wake runs A's poll inside B's poll (or inside the driver's wake),
+ * which the inline-poll oracle sees on the thread's nesting of polls and
+ * waker calls.  Pairs placed on two threads still test the wake from
+ * another task's poll.
+ */
+/* @proves WK-EXEC-026 */
+void wkc_chk_poll_not_inline(wkc_ctx *cx)
+{
+	enum { PAIRS = 3, ROUNDS = 8 };
+	static const uint8_t b_ops[PAIRS] = {WKC_OP_WAKE_BY_REF, WKC_OP_WAKE, WKC_OP_CLONE_BY_REF};
+	bool ts = (wkc_adapter_of(cx)->caps & WKC_CAP_THREAD_SAFE_WAKERS) != 0;
+	wkc_scene *s = wkc_scene_begin(cx, &(wkc_scene_opts){.ids = WKC_IDS(poll_not_inline)});
+	wkc_step a_steps[PAIRS][1], b_steps[PAIRS][3];
+	wkc_probe_spec a_spec[PAIRS], b_spec[PAIRS];
+	wkc_probe *as[PAIRS];
+	int core;
+	uint32_t flags;
+	bool local = wkc_scene_local_spawn(s, &core, &flags);
+	if (!local)
+		(void)wkc_scene_pinned_spawn(s, &core, &flags);
+	for (unsigned i = 0; i < PAIRS; i++) {
+		uint16_t a_index = (uint16_t)wkc_probe_count(s->set);
+		wkc_probe *b;
+		/* A local task's export is its local waker (usable on its thread);
+		 * otherwise the thread-safe one, which the driver may use too. */
+		a_steps[i][0] = (wkc_step)S(1, 0, WKC_OP_EXPORT, local || !ts ? WKC_SRC_CX_LOCAL : WKC_SRC_CX);
+		a_spec[i] = (wkc_probe_spec){.ready_phase = ROUNDS + 1, .steps = a_steps[i], .nsteps = 1};
+		as[i] = wkc_scene_probe(s, &a_spec[i]);
+		b_steps[i][0] = (wkc_step)PEER(1, WKC_FOREVER, b_ops[i], a_index);
+		b_steps[i][1] = (wkc_step)S(1, WKC_FOREVER, WKC_OP_WAKE_BY_REF, WKC_SRC_CX_LOCAL);
+		b_steps[i][2] = (wkc_step){.first = 1, .last = WKC_FOREVER, .op = WKC_OP_SPIN, .arg = 20};
+		b_spec[i] = (wkc_probe_spec){.steps = b_steps[i], .nsteps = 3,
+					     .gate = wkc_probe_complete_flag(as[i]), .gate_target = 1};
+		b = wkc_scene_probe(s, &b_spec[i]);
+		wkc_scene_spawn_or_skip(s, as[i], core, flags);
+		wkc_scene_spawn_or_skip(s, b, core, flags);
+	}
+	wkc_scene_settle(s);
+	/* The driver's own wakes, between calls to run(), of tasks it may
+	 * wake: a second round of A-like tasks woken only by the driver. */
+	if (ts && !HAS(s, WKC_CAP_LOCAL_ONLY)) {
+		static const wkc_step export_cx[] = {S(1, 0, WKC_OP_EXPORT, WKC_SRC_CX)};
+		static const wkc_probe_spec driven = SPEC(4, export_cx);
+		wkc_probe *d = wkc_scene_probe(s, &driven);
+		const wkc_held *e;
+		wkc_scene_spawn_or_skip(s, d, WKC_ANY_CORE, 0);
+		for (uint32_t r = 1; r <= 3; r++) {
+			if (!wkc_scene_wait_polled(s, d, r) || (e = wkc_probe_export(d)) == NULL)
+				break;
+			wkc_held_wake_by_ref(e, 0);
+		}
+		wkc_scene_settle(s);
+		wkc_scene_judge(s);
+		wkc_scene_drop_exports(s);
+	}
+	wkc_scene_finish(s);
+}
+
+/*
  * A pair on two threads: task A (local, or pinned to core a) exports its
  * thread-safe waker and needs `rounds` more polls; task B (on another core
  * where cores can be chosen) wakes A through it in every poll, yielding
@@ -75,11 +139,40 @@ static void spawn_cross_pair(wkc_scene *s, wkc_step *a_steps, wkc_step *b_steps,
 }
 
 /*
+ * Local tasks pending at destroy: each polled once (keeping a local waker
+ * it drops in its drop), spread over the executor's threads (one per core
+ * where cores can be chosen), then left pending.  The affinity oracle
+ * judges their drops after destroy: on the thread that polled them.
+ */
+static void left_for_destroy(wkc_scene *s)
+{
+	static const wkc_step keep_local[] = {SLOT(1, 0, WKC_OP_KEEP, WKC_SRC_CX_LOCAL, 0)};
+	static const wkc_probe_spec pending = {.ready_phase = 0, .steps = keep_local, .nsteps = 1};
+	uint32_t cores = HAS(s, WKC_CAP_SPAWN_ON_CORE) ? wkc_core_count(s->cx, s->ex) : 1;
+	wkc_probe *ps[8];
+	unsigned n = 0;
+	if (cores > 4)
+		cores = 4;
+	for (uint32_t c = 0; c < cores; c++)
+		for (int i = 0; i < 2; i++) {
+			ps[n] = wkc_scene_probe(s, &pending);
+			if (wkc_scene_spawn(s, ps[n], cores > 1 ? (int)c : WKC_ANY_CORE, WKC_SPAWN_LOCAL) != 0)
+				return; /* a one-task-at-a-time executor: nothing left to destroy */
+			n++;
+		}
+	for (unsigned i = 0; i < n; i++)
+		(void)wkc_scene_wait_polled(s, ps[i], 1);
+}
+
+/*
  * Local tasks keep a local waker across polls and yield many times; with
  * thread-safe wakers (and a foreign wake that is routed, not fatal) some
  * are woken from courier threads and from a task on another core, which
  * the executor must route to the task's own thread.  Every poll and the
- * drop of each local task must happen on one thread.
+ * drop of each local task must happen on one thread.  Last, local tasks
+ * that stay pending (polled once, keeping a local waker) are left for
+ * destroy: an executor with threads of its own must drop each on the
+ * thread that polled it, not on the thread that called destroy.
  */
 /* @proves WK-EXEC-012 */
 void wkc_chk_placement_local(wkc_ctx *cx)
@@ -119,6 +212,7 @@ void wkc_chk_placement_local(wkc_ctx *cx)
 	}
 	wkc_scene_judge(s);
 	wkc_scene_drop_exports(s);
+	left_for_destroy(s);
 	wkc_scene_finish(s);
 }
 

@@ -10,6 +10,8 @@
  *   THREAD_SAFE_WAKERS  the flag is atomic: wakes from any thread work
  *   SPAWN_LOCAL         honoured trivially: every poll is on the driver thread
  *   LIVE_TASKS          0 or 1
+ *   ANNOTATED           the flag and the runtime state their release/acquire
+ *                       pairs and atomics with wkc/annotate.h
  * The ABI (version 1) has no way to say "one task at a time": checks that
  * need two live tasks see their second spawn refused.
  */
@@ -24,4 +26,5 @@ static const wkc__ref_mode mode = {
 };
 
 WKC_REF_ADAPTER(wkc__ref_flag_adapter, "ref.flag",
-		WKC_CAP_THREAD_SAFE_WAKERS | WKC_CAP_SPAWN_LOCAL | WKC_CAP_LIVE_TASKS)
+		WKC_CAP_THREAD_SAFE_WAKERS | WKC_CAP_SPAWN_LOCAL | WKC_CAP_LIVE_TASKS |
+		WKC_CAP_ANNOTATED)

@@ -14,7 +14,7 @@
  *   LOCAL_WAKERS        plain-refcount local waker, the driver thread only
  *   THREAD_PER_CORE     a task stays on its core, and every core is the
  *                       driver thread
- *   SPAWN_ON_CORE, SPAWN_LOCAL, LIVE_TASKS  as ref.tpc
+ *   SPAWN_ON_CORE, SPAWN_LOCAL, LIVE_TASKS, ANNOTATED  as ref.tpc
  * Not MULTI_THREAD: every poll runs on the driver thread.
  */
 #include "ref_adapter.h"
@@ -29,4 +29,5 @@ static const wkc__ref_mode mode = {
 
 WKC_REF_ADAPTER(wkc__ref_single_adapter, "ref.single",
 		WKC_CAP_THREAD_SAFE_WAKERS | WKC_CAP_LOCAL_WAKERS | WKC_CAP_THREAD_PER_CORE |
-		WKC_CAP_SPAWN_ON_CORE | WKC_CAP_SPAWN_LOCAL | WKC_CAP_LIVE_TASKS)
+		WKC_CAP_SPAWN_ON_CORE | WKC_CAP_SPAWN_LOCAL | WKC_CAP_LIVE_TASKS |
+		WKC_CAP_ANNOTATED)

@@ -11,6 +11,8 @@
  *   SPAWN_LOCAL         honoured trivially: every poll is on the driver thread
  *   LIVE_TASKS          tasks spawned and not finished (a task holds no
  *                       memory once finished: wakers are ids)
+ *   ANNOTATED           the slot table and the runtime state their lock-free
+ *                       edges and atomics with wkc/annotate.h
  * Not LOCAL_WAKERS (cx local_waker() is the slot waker viewed as local),
  * not MULTI_THREAD, no cores to choose (core 0 or any).
  */
@@ -28,4 +30,5 @@ static const wkc__ref_mode mode = {
 };
 
 WKC_REF_ADAPTER(wkc__ref_taskid_adapter, "ref.taskid",
-		WKC_CAP_THREAD_SAFE_WAKERS | WKC_CAP_SPAWN_LOCAL | WKC_CAP_LIVE_TASKS)
+		WKC_CAP_THREAD_SAFE_WAKERS | WKC_CAP_SPAWN_LOCAL | WKC_CAP_LIVE_TASKS |
+		WKC_CAP_ANNOTATED)

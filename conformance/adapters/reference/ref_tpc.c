@@ -12,6 +12,8 @@
  *   SPAWN_ON_CORE       spawn takes a core index
  *   SPAWN_LOCAL         WKC_SPAWN_LOCAL maps to WK_TPC_SPAWN_LOCAL
  *   LIVE_TASKS          wk_tpc_live_tasks counts every task object not freed
+ *   ANNOTATED           the runtime states its lock-free edges and atomics
+ *                       with wkc/annotate.h (helgrind, DRD, TSan)
  */
 #include "ref_adapter.h"
 
@@ -25,4 +27,5 @@ static const wkc__ref_mode mode = {
 WKC_REF_ADAPTER(wkc__ref_tpc_adapter, "ref.tpc",
 		WKC_CAP_THREAD_SAFE_WAKERS | WKC_CAP_LOCAL_WAKERS | WKC_CAP_MULTI_THREAD |
 		WKC_CAP_THREAD_PER_CORE | WKC_CAP_SPAWN_ON_CORE | WKC_CAP_SPAWN_LOCAL |
-		WKC_CAP_LIVE_TASKS)
+		WKC_CAP_LIVE_TASKS |
+		WKC_CAP_ANNOTATED)

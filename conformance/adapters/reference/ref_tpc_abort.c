@@ -7,9 +7,10 @@
  * monoio #120, where such a wake silently touched thread-bound state.
  * Sendable tasks are routed as in ref.tpc.
  *
- * Capabilities: those of ref.tpc plus FOREIGN_WAKE_ABORTS, so checks that
- * wake a local task from another thread expect the abort (and checks that
- * need such a wake to succeed are skipped).
+ * Capabilities: those of ref.tpc (ANNOTATED included) plus
+ * FOREIGN_WAKE_ABORTS, so checks that wake a local task from another thread
+ * expect the abort (and checks that need such a wake to succeed are
+ * skipped).
  */
 #include "ref_adapter.h"
 
@@ -23,4 +24,5 @@ static const wkc__ref_mode mode = {
 WKC_REF_ADAPTER(wkc__ref_tpc_abort_adapter, "ref.tpc_abort",
 		WKC_CAP_THREAD_SAFE_WAKERS | WKC_CAP_LOCAL_WAKERS | WKC_CAP_MULTI_THREAD |
 		WKC_CAP_THREAD_PER_CORE | WKC_CAP_SPAWN_ON_CORE | WKC_CAP_SPAWN_LOCAL |
-		WKC_CAP_FOREIGN_WAKE_ABORTS | WKC_CAP_LIVE_TASKS)
+		WKC_CAP_FOREIGN_WAKE_ABORTS | WKC_CAP_LIVE_TASKS |
+		WKC_CAP_ANNOTATED)

@@ -8,6 +8,16 @@
  *   queue, adopt what was still queued, cancel every unfinished task (its
  *   future dropped on this, its home, thread), exit.
  *
+ * SHUTDOWN
+ *   destroy raises `stop`, unparks every worker and joins them.  Each
+ *   worker shuts down when it sees `stop` (after the batch it is running),
+ *   independently of the others: the drops of different workers overlap
+ *   when their timing happens to.  MX_PARALLEL_DROP (a correct flavour)
+ *   has every worker close its queue and then wait at a barrier until all
+ *   of them did, so that all workers drop their own tasks' futures at the
+ *   same time; with every queue already closed, a wake from one of those
+ *   drops fails its push cleanly wherever its task lives.
+ *
  * QUIESCENCE
  *   `active` counts tasks scheduled or running: +1 when a wake moves a task
  *   out of IDLE (before the push), -1 when its poll ends in IDLE or
@@ -21,7 +31,13 @@
  *   that outlive destroy still point into valid memory; the last task to go
  *   frees it.
  *
- * BUGS in this file: STATE_FREED (see mx_destroy).
+ * ANNOTATIONS (mx.h): the shared block's atomics; its reference count and
+ * `active` (a release before every decrement, an acquire where run() or
+ * the last release sees zero); `stop` (destroy's store releases what the
+ * driver did before destroy to the drops the workers run).
+ *
+ * BUGS in this file: STATE_FREED (see mx_destroy), SPAWN_IGNORES_CORE (see
+ * mx_spawn).
  */
 #include "mx.h"
 
@@ -62,8 +78,21 @@ void mx_shared_retain(mx_shared *s)
 static void shared_free(mx_shared *s)
 {
 	unsigned i;
-	for (i = 0; i < s->nworkers; i++)
+	/* No edge may outlive the block into a new one at the same address. */
+	wkc_annotate_freeing(&s->refs);
+	wkc_annotate_freeing(&s->active);
+	wkc_annotate_freeing(&s->stop);
+	for (i = 0; i < s->nworkers; i++) {
+		wkc_annotate_freeing(&s->queues[i]);
+#ifdef MX_BUG_WILL_WAKE_SHARED
+		wkc_annotate_freeing(&s->poke[i]);
+#endif
 		mxq_fini(&s->queues[i]);
+	}
+#ifdef MX_PARALLEL_DROP
+	pthread_cond_destroy(&s->drop_c);
+	pthread_mutex_destroy(&s->drop_m);
+#endif
 	pthread_cond_destroy(&s->idle_c);
 	pthread_mutex_destroy(&s->idle_m);
 	free(s);
@@ -71,13 +100,17 @@ static void shared_free(mx_shared *s)
 
 void mx_shared_release(mx_shared *s)
 {
+	wkc_annotate_release(&s->refs); /* the decrement's release half */
 	/* acq_rel: the last release sees every holder's use before the free. */
-	if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1)
+	if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1) {
+		wkc_annotate_acquire(&s->refs); /* its acquire half */
 		shared_free(s);
+	}
 }
 
 void mx_active_sub(mx_shared *s)
 {
+	wkc_annotate_release(&s->active); /* the decrement's release half */
 	/* acq_rel: run() that reads 0 sees the polls that led there. */
 	if (atomic_fetch_sub_explicit(&s->active, 1, memory_order_acq_rel) == 1) {
 		pthread_mutex_lock(&s->idle_m);
@@ -97,16 +130,29 @@ static mx_shared *shared_new(unsigned n)
 	atomic_init(&s->live, 0);
 	atomic_init(&s->active, 0);
 	atomic_init(&s->stop, 0);
+	MX_ANNOTATE_ATOMIC(&s->refs);
+	MX_ANNOTATE_ATOMIC(&s->live);
+	MX_ANNOTATE_ATOMIC(&s->active);
+	MX_ANNOTATE_ATOMIC(&s->stop);
 	s->nworkers = n;
 	pthread_mutex_init(&s->idle_m, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->idle_c, &ca);
 	pthread_condattr_destroy(&ca);
+#ifdef MX_PARALLEL_DROP
+	pthread_mutex_init(&s->drop_m, NULL);
+	pthread_cond_init(&s->drop_c, NULL);
+	s->drop_expected = s->drop_arrived = 0;
+#endif
 	for (i = 0; i < n; i++) {
 		if (mxq_init(&s->queues[i]) != 0) {
 			while (i-- > 0)
 				mxq_fini(&s->queues[i]);
+#ifdef MX_PARALLEL_DROP
+			pthread_cond_destroy(&s->drop_c);
+			pthread_mutex_destroy(&s->drop_m);
+#endif
 			pthread_cond_destroy(&s->idle_c);
 			pthread_mutex_destroy(&s->idle_m);
 			free(s);
@@ -114,6 +160,7 @@ static mx_shared *shared_new(unsigned n)
 		}
 #ifdef MX_BUG_WILL_WAKE_SHARED
 		atomic_init(&s->poke[i], 0);
+		MX_ANNOTATE_ATOMIC(&s->poke[i]);
 #endif
 	}
 	return s;
@@ -132,6 +179,19 @@ static void run_batch(mx_task *l)
 	}
 }
 
+#ifdef MX_PARALLEL_DROP
+/* Wait until every started worker closed its queue. */
+static void drop_barrier(mx_shared *s)
+{
+	pthread_mutex_lock(&s->drop_m);
+	if (++s->drop_arrived == s->drop_expected)
+		pthread_cond_broadcast(&s->drop_c);
+	while (s->drop_arrived < s->drop_expected)
+		pthread_cond_wait(&s->drop_c, &s->drop_m);
+	pthread_mutex_unlock(&s->drop_m);
+}
+#endif
+
 static void worker_shutdown(mx_shared *s, unsigned w)
 {
 	mx_task *l = mxq_close(&s->queues[w]);
@@ -145,6 +205,11 @@ static void worker_shutdown(mx_shared *s, unsigned w)
 		mx_task_release(l);
 		l = next;
 	}
+#ifdef MX_PARALLEL_DROP
+	/* Every worker's queue is closed past this point, and every worker
+	 * starts its drops now, together. */
+	drop_barrier(s);
+#endif
 	/* Every unfinished task: its future dropped here, on its home thread;
 	 * a drop may wake or drop other wakers (their pushes fail cleanly). */
 	while (s->list[w] != NULL)
@@ -160,9 +225,13 @@ static void *worker_main(void *p)
 	tls_worker = (int)a.index;
 	for (;;) {
 		mx_task *l;
-		/* relaxed: a hint; mxq_park re-reads it under the mutex. */
-		if (atomic_load_explicit(&s->stop, memory_order_relaxed))
+		/* acquire: pairs with destroy's store, so that what the driver
+		 * did before destroy precedes the drops of worker_shutdown
+		 * (mxq_park's read under its mutex only ends the park). */
+		if (atomic_load_explicit(&s->stop, memory_order_acquire)) {
+			wkc_annotate_acquire(&s->stop); /* the load's acquire */
 			break;
+		}
 #ifdef MX_BUG_WILL_WAKE_SHARED
 		mx_task_poke_all(s, a.index);
 #endif
@@ -184,8 +253,16 @@ static void *worker_main(void *p)
 static void stop_workers(wkc_executor *ex)
 {
 	unsigned i;
+#ifdef MX_PARALLEL_DROP
+	/* Before stop: a worker reaches the barrier only after it saw stop. */
+	pthread_mutex_lock(&ex->shared->drop_m);
+	ex->shared->drop_expected = ex->started;
+	pthread_mutex_unlock(&ex->shared->drop_m);
+#endif
+	wkc_annotate_release(&ex->shared->stop); /* the store's release half */
 	/* seq_cst: stored before each queue's mutex is taken to broadcast
-	 * (mxq_park reads it under that mutex). */
+	 * (mxq_park reads it under that mutex); a release for the workers'
+	 * acquire load in worker_main. */
 	atomic_store_explicit(&ex->shared->stop, 1, memory_order_seq_cst);
 	for (i = 0; i < ex->shared->nworkers; i++)
 		mxq_unpark(&ex->shared->queues[i]);
@@ -253,6 +330,18 @@ static int mx_spawn(wkc_executor *ex, wk_future *fut, int core, uint32_t flags)
 		return -1;
 	else
 		home = (unsigned)core;
+#ifdef MX_BUG_SPAWN_IGNORES_CORE
+	/* BUG (the class of dragonfly #5651: placement state kept per worker
+	 * thread and read on a thread that is not a worker, where it is
+	 * empty): a spawn on a worker thread homes the task where it was
+	 * asked, but the path for a thread outside the runtime - the
+	 * cross-thread spawn every thread-per-core runtime has - was written
+	 * for "spawn somewhere" and never got the core argument: every task it
+	 * spawns lands on worker 0.  WKC_ANY_CORE still goes round robin; a
+	 * task pinned to core 1 runs on core 0's thread. */
+	if (core != WKC_ANY_CORE && mx_current_worker(s) < 0)
+		home = 0;
+#endif
 	(void)flags; /* WKC_SPAWN_LOCAL: every task stays on its home worker anyway */
 	t = mx_task_new(s, fut, home);
 	if (t == NULL)
@@ -286,12 +375,17 @@ static int mx_run(wkc_executor *ex, uint64_t timeout_ns)
 	/* acquire: pairs with mx_active_sub. */
 	while (atomic_load_explicit(&s->active, memory_order_acquire) != 0) {
 		if (pthread_cond_timedwait(&s->idle_c, &s->idle_m, &dl) == ETIMEDOUT) {
+			/* acquire: as above. */
 			if (atomic_load_explicit(&s->active, memory_order_acquire) != 0)
 				result = WKC_RUN_TIMEOUT;
 			break;
 		}
 	}
 	pthread_mutex_unlock(&s->idle_m);
+	/* Zero was read by an acquire load: every decrement, and the poll
+	 * before it, precedes the driver's next step. */
+	if (result == WKC_RUN_IDLE)
+		wkc_annotate_acquire(&s->active);
 	return result;
 }
 
@@ -321,7 +415,8 @@ static const wkc_adapter mx_adapter = {
 	.name = MX_NAME,
 	.version = "1",
 	.caps = MX_WAKER_CAPS | WKC_CAP_MULTI_THREAD | WKC_CAP_THREAD_PER_CORE |
-		WKC_CAP_SPAWN_ON_CORE | WKC_CAP_SPAWN_LOCAL | WKC_CAP_LIVE_TASKS,
+		WKC_CAP_SPAWN_ON_CORE | WKC_CAP_SPAWN_LOCAL | WKC_CAP_LIVE_TASKS |
+		WKC_CAP_ANNOTATED,
 	.create = mx_create,
 	.destroy = mx_destroy,
 	.spawn = mx_spawn,

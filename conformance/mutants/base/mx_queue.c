@@ -189,6 +189,9 @@ void mxq_park(mx_queue *q, const _Atomic int *stop)
 #else /* MX_BUG_BLOCKING_WAKE */
 
 /*
+ * (Every field of this queue is guarded by m, which the tools see: nothing
+ * to annotate.)
+ *
  * BUG (compio #1045): wakes travel through a bounded channel, and a wake
  * that finds it full waits for the worker to make room.  When the worker
  * is busy - or is the very thread that wakes, inside a poll - the waker

@@ -560,6 +560,7 @@ static void poll_and_settle(mx_task *t)
 	 * after it returned Ready. */
 	/* acquire: a snapshot of the state. */
 	if (atomic_load_explicit(&t->state, memory_order_acquire) == MX_NOTIFIED) {
+		/* release: as the base's NOTIFIED -> SCHEDULED below. */
 		atomic_store_explicit(&t->state, MX_SCHEDULED, memory_order_release);
 		push_to(t, t->home);
 		return;
@@ -584,8 +585,12 @@ static void poll_and_settle(mx_task *t)
 		mx_active_sub(sh);
 		return;
 	}
-	/* NOTIFIED: go round again, keeping the queue entry's reference. */
-	atomic_store_explicit(&t->state, MX_SCHEDULED, memory_order_release);
+	/* NOTIFIED: go round again, keeping the queue entry's reference.
+	 * acq_rel exchange, not a store: it reads the last coalesced wake's
+	 * CAS (NOTIFIED -> NOTIFIED) that landed after the failed CAS above,
+	 * which a store would overwrite unread, leaving that wake unordered
+	 * before the next poll. */
+	atomic_exchange_explicit(&t->state, MX_SCHEDULED, memory_order_acq_rel);
 	push_to(t, t->home);
 }
 
