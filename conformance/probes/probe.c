@@ -705,6 +705,8 @@ static wk_poll probe_poll(wk_future *self, wk_context *cx, void **output)
 		if (!was_running)
 			atomic_store_explicit(&p->in_poll, 0, memory_order_relaxed);
 		*output = p;
+		if (p->set->cx != NULL)
+			wkc_progress_end(p->set->cx);
 		return WK_READY;
 	}
 
@@ -738,6 +740,8 @@ static wk_poll probe_poll(wk_future *self, wk_context *cx, void **output)
 		atomic_store_explicit(&p->in_poll, 0, memory_order_relaxed);
 	/* Last: the announcement and the jitter sit right before the return. */
 	end_jitter(p, number, sp->end_jitter);
+	if (p->set->cx != NULL)
+		wkc_progress_end(p->set->cx);
 	return ready ? WK_READY : WK_PENDING;
 }
 

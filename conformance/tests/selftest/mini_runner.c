@@ -155,6 +155,11 @@ void wkc_progress(wkc_ctx *cx)
 	(void)cx;
 }
 
+void wkc_progress_end(wkc_ctx *cx)
+{
+	(void)cx;
+}
+
 /* Schedule pressure: a seeded per-thread stream of yields and short spins. */
 static bool pressure_on = true;
 static uint64_t pressure_seed;

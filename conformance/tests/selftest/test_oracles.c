@@ -35,6 +35,12 @@ void wkc_progress(wkc_ctx *cx)
 	(void)cx;
 }
 
+void wkc_progress_end(wkc_ctx *cx);
+void wkc_progress_end(wkc_ctx *cx)
+{
+	(void)cx;
+}
+
 /* ---- a synthetic trace ---------------------------------------------------------------------- */
 
 static wkc_event evs[512];

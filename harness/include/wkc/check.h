@@ -70,9 +70,11 @@ long wkc_live_tasks(wkc_ctx *cx, wkc_executor *ex);
 /* 1 when the adapter has no core_count (or it says 0). */
 uint32_t wkc_core_count(wkc_ctx *cx, wkc_executor *ex);
 void wkc_destroy(wkc_ctx *cx, wkc_executor *ex);
-/* A probe poll began (any thread): what tells a run() that is busy past
- * its deadline from one that is stuck. */
+/* A probe poll began / returned (any thread): what tells a run() that is
+ * busy past its deadline from one that is stuck, and the driver's time in
+ * the harness's own polls from the adapter's. */
 void wkc_progress(wkc_ctx *cx);
+void wkc_progress_end(wkc_ctx *cx);
 
 /* Schedule pressure: a seeded, PCT-style random delay or yield at a harness
  * call site (no-op when pressure is off).  Safe from any thread. */
