@@ -294,6 +294,131 @@ static void pinned_tasks_follow_their_core(void **state)
 	assert_int_equal(run(WKC_OR_AFFINITY, false, &f), 1);
 }
 
+static void two_cores_on_one_thread_are_flagged(void **state)
+{
+	wkc_finding f;
+	(void)state;
+	/* Every task "pinned" to cores 0 and 1 lands on one thread: the
+	 * executor ignored the core index. */
+	spawn(1, 0, WKC_EVF_PINNED, 0);
+	spawn(2, 0, WKC_EVF_PINNED, 1);
+	spawn(3, 0, WKC_EVF_PINNED, 1);
+	end(1, begin(1, 5), true, 5);
+	end(2, begin(2, 5), true, 5);
+	end(3, begin(3, 5), true, 5);
+	assert_int_equal(run(WKC_OR_AFFINITY, false, &f), 1); /* once per thread */
+	assert_non_null(strstr(f.first, "two cores share one thread"));
+	/* One thread per core: fine. */
+	setup(NULL);
+	spawn(1, 0, WKC_EVF_PINNED, 0);
+	spawn(2, 0, WKC_EVF_PINNED, 1);
+	end(1, begin(1, 5), true, 5);
+	end(2, begin(2, 6), true, 6);
+	assert_int_equal(run(WKC_OR_AFFINITY, false, &f), 0);
+}
+
+/* ---- SERVED_IN_RUN / INLINE_POLL ------------------------------------------------------------------ */
+
+/* A judged run() call of timeout_ms that took took_ms, starting at ns t0. */
+static wkc_event *run_begin(uint64_t t0, double timeout_ms)
+{
+	wkc_event *e = add(WKC_EV_RUN_BEGIN, 0);
+	e->value = (int64_t)(timeout_ms * 1e6);
+	e->flags = WKC_EVF_JUDGE_SERVE;
+	e->ns = t0;
+	return e;
+}
+
+static void run_end(uint64_t t)
+{
+	add(WKC_EV_RUN_END, 0)->ns = t;
+}
+
+static void wake_at(uint32_t task, uint64_t ns)
+{
+	wkc_event *e = add(WKC_EV_WAKE_BY_REF, task);
+	e->flags = WKC_EVF_FOREIGN;
+	e->ns = ns;
+}
+
+static void lost_unpark_in_run_is_flagged(void **state)
+{
+	wkc_finding f;
+	const uint64_t ms = 1000000;
+	(void)state;
+	spawn(1, 0, 0, 0);
+	run_begin(1000 * ms, 250);
+	poll_once(1, false);
+	wake_at(1, 1010 * ms);      /* 240 ms before the end, never polled */
+	run_end(1250 * ms);
+	poll_once(1, true);         /* only the next call serves it */
+	assert_int_equal(run(WKC_OR_SERVED_IN_RUN, false, &f), 1);
+	assert_non_null(strstr(f.first, "lost unpark"));
+	assert_int_equal(wkc_served_in_run_judged(evs, nev), 1);
+}
+
+static void served_or_unjudged_runs_pass(void **state)
+{
+	wkc_finding f;
+	const uint64_t ms = 1000000;
+	(void)state;
+	/* Served within the call. */
+	spawn(1, 0, 0, 0);
+	run_begin(1000 * ms, 250);
+	poll_once(1, false);
+	wake_at(1, 1010 * ms);
+	poll_once(1, true);
+	run_end(1250 * ms);
+	assert_int_equal(run(WKC_OR_SERVED_IN_RUN, false, &f), 0);
+	/* A call that returned early (IDLE) is not judged. */
+	setup(NULL);
+	spawn(1, 0, 0, 0);
+	run_begin(1000 * ms, 250);
+	poll_once(1, false);
+	wake_at(1, 1001 * ms);
+	run_end(1002 * ms);
+	assert_int_equal(run(WKC_OR_SERVED_IN_RUN, false, &f), 0);
+	assert_int_equal(wkc_served_in_run_judged(evs, nev), 0);
+	/* A wake that landed near the deadline may be served by the next call. */
+	setup(NULL);
+	spawn(1, 0, 0, 0);
+	run_begin(1000 * ms, 250);
+	poll_once(1, false);
+	wake_at(1, 1240 * ms);
+	run_end(1250 * ms);
+	assert_int_equal(run(WKC_OR_SERVED_IN_RUN, false, &f), 0);
+}
+
+static void inline_poll_is_flagged(void **state)
+{
+	wkc_finding f;
+	uint64_t b, w;
+	wkc_event *e;
+	(void)state;
+	/* Task 2's poll runs on thread 3 inside task 1's poll there. */
+	b = begin(1, 3);
+	end(2, begin(2, 3), false, 3);
+	end(1, b, false, 3);
+	assert_int_equal(run(WKC_OR_INLINE_POLL, false, &f), 1);
+	assert_non_null(strstr(f.first, "inside a poll of task 1"));
+	/* Inside a wake_by_ref on the driver's thread. */
+	setup(NULL);
+	w = next_seq++;
+	end(1, begin(1, 1), false, 1);
+	e = add(WKC_EV_WAKE_BY_REF, 1);
+	e->seq = w;
+	assert_int_equal(run(WKC_OR_INLINE_POLL, false, &f), 1);
+	assert_non_null(strstr(f.first, "wake_by_ref"));
+	/* The same polls on two threads, one after the other: fine. */
+	setup(NULL);
+	b = begin(1, 3);
+	end(2, begin(2, 4), false, 4);
+	end(1, b, false, 3);
+	wake(1, 0);
+	poll_once(1, true);
+	assert_int_equal(run(WKC_OR_INLINE_POLL, false, &f), 0);
+}
+
 /* ---- DROP_ONCE / NO_LEAK ------------------------------------------------------------------------ */
 
 static void drops_are_counted(void **state)
@@ -581,6 +706,10 @@ int main(void)
 		cmocka_unit_test_setup(overlapping_polls_are_flagged, setup),
 		cmocka_unit_test_setup(local_task_on_two_threads_is_flagged, setup),
 		cmocka_unit_test_setup(pinned_tasks_follow_their_core, setup),
+		cmocka_unit_test_setup(two_cores_on_one_thread_are_flagged, setup),
+		cmocka_unit_test_setup(lost_unpark_in_run_is_flagged, setup),
+		cmocka_unit_test_setup(served_or_unjudged_runs_pass, setup),
+		cmocka_unit_test_setup(inline_poll_is_flagged, setup),
 		cmocka_unit_test_setup(drops_are_counted, setup),
 		cmocka_unit_test_setup(live_sample_must_be_zero, setup),
 		cmocka_unit_test_setup(will_wake_across_tasks_is_flagged, setup),
