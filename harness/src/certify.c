@@ -217,10 +217,27 @@ static bool verdict(wkc__buf *out, const wkc__adapter_sel *sel, profile_run *prs
 	}
 	wkc__buf_printf(out, "\n");
 	for (int k = 0; k < np; k++) {
+		char label[160];
+		wkc__buf_printf(out, "  %s certifies %s\n",
+				wkc__profile_label(&prs[k].p, sel->a->caps, label, sizeof label),
+				wkc__profile_certifies(&prs[k].p));
+	}
+	wkc__buf_printf(out, "\n");
+	for (int k = 0; k < np; k++) {
+		wkc__trust trust = wkc__profile_trust(&prs[k].p, sel->a->caps);
 		if (prs[k].not_run) {
 			certified = false;
 			wkc__buf_printf(out, "  %s: not certified under %s: %s\n", sel->a->name,
 					prs[k].p.name, prs[k].not_run);
+		} else if (trust == WKC__TRUST_ADVISORY) {
+			/* Shown, never silently part of the certificate. */
+			wkc__buf_printf(out,
+					"  %s: %s is advisory and not part of the certificate: %zu MUST "
+					"requirement(s) failed under it, but %s cannot see the C11 atomics "
+					"of an adapter that does not claim WKC_CAP_ANNOTATED (results %s)\n",
+					sel->a->name, prs[k].p.name,
+					wkc__req_table_must_failures(&prs[k].table), prs[k].p.tool,
+					prs[k].dir);
 		} else if (wkc__req_table_must_failures(&prs[k].table) > 0) {
 			certified = false;
 			wkc__buf_printf(out, "  %s: %zu MUST requirement(s) failed under %s (results %s)\n",

@@ -10,6 +10,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "profile.h"
 
+#include "wkc/adapter.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,3 +204,56 @@ char **wkc__profile_valgrind_argv(const wkc__profile *p, const char *xml_file)
 	v[n] = NULL;
 	return v;
 }
+
+wkc__trust wkc__profile_trust(const wkc__profile *p, unsigned caps)
+{
+	bool races = p->kind == WKC__PROF_TSAN ||
+		     (p->kind == WKC__PROF_VALGRIND &&
+		      (strcmp(p->tool, "helgrind") == 0 || strcmp(p->tool, "drd") == 0));
+	if (!races)
+		return WKC__TRUST_FULL;
+	if (caps & WKC_CAP_ANNOTATED)
+		return WKC__TRUST_ANNOTATED;
+	/* TSan sees an instrumented executor's atomics (--adapter-tsan);
+	 * helgrind and DRD never do. */
+	return p->kind == WKC__PROF_TSAN ? WKC__TRUST_FULL : WKC__TRUST_ADVISORY;
+}
+
+const char *wkc__profile_label(const wkc__profile *p, unsigned caps, char *buf, size_t len)
+{
+	switch (wkc__profile_trust(p, caps)) {
+	case WKC__TRUST_ANNOTATED:
+		snprintf(buf, len, "%s (annotated)", p->name);
+		break;
+	case WKC__TRUST_ADVISORY:
+		snprintf(buf, len, "%s (advisory: the adapter does not annotate its synchronisation)",
+			 p->name);
+		break;
+	default:
+		snprintf(buf, len, "%s", p->name);
+		break;
+	}
+	return buf;
+}
+
+const char *wkc__profile_certifies(const wkc__profile *p)
+{
+	switch (p->kind) {
+	case WKC__PROF_DEFAULT:
+		return "behaviour: every oracle, lost wakeups, placement, lifetimes, leaks counted by "
+		       "live_tasks";
+	case WKC__PROF_ASAN:
+		return "memory errors, leaks and undefined behaviour in instrumented code "
+		       "(--adapter-asan)";
+	case WKC__PROF_TSAN:
+		return "data races in instrumented code (--adapter-tsan); in code that is not "
+		       "instrumented, only across the edges the adapter annotates";
+	default:
+		break;
+	}
+	if (strcmp(p->tool, "memcheck") == 0)
+		return "memory errors and leaks in all code, instrumented or not";
+	return "data races in all code, given annotations of every lock-free edge "
+	       "(WKC_CAP_ANNOTATED); advisory otherwise";
+}
+

@@ -32,6 +32,31 @@ typedef struct wkc__profile {
 
 int wkc__profile_parse(const char *s, wkc__profile *p, char *err, size_t errlen);
 
+/*
+ * How far a profile's verdicts can be trusted for an adapter with these
+ * capabilities (spec/harness.md section 8):
+ *   WKC__TRUST_FULL       the tool sees what it judges (default, asan,
+ *                         memcheck; tsan and helgrind/drd of an adapter that
+ *                         does not annotate only where the executor is
+ *                         instrumented: see ANNOTATED)
+ *   WKC__TRUST_ANNOTATED  race verdicts rest on the adapter's annotations
+ *                         (tsan, helgrind, drd with WKC_CAP_ANNOTATED)
+ *   WKC__TRUST_ADVISORY   helgrind or drd on an adapter that does not claim
+ *                         WKC_CAP_ANNOTATED: the tool cannot see C11
+ *                         atomics, so its race reports may be false alarms;
+ *                         they are shown, and do not decide a certificate
+ */
+typedef enum wkc__trust {
+	WKC__TRUST_FULL,
+	WKC__TRUST_ANNOTATED,
+	WKC__TRUST_ADVISORY,
+} wkc__trust;
+wkc__trust wkc__profile_trust(const wkc__profile *p, unsigned caps);
+/* "tsan (annotated)", "valgrind:helgrind (advisory: ...)", or the name. */
+const char *wkc__profile_label(const wkc__profile *p, unsigned caps, char *buf, size_t len);
+/* What a profile certifies, in one line (for certify's table). */
+const char *wkc__profile_certifies(const wkc__profile *p);
+
 /* Default timeout multiplier: 1, asan 3, tsan 5, valgrind 30. */
 double wkc__profile_multiplier(const wkc__profile *p);
 /* Loop-size scale handed to checks (wkc_scale). */

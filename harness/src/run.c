@@ -285,9 +285,11 @@ static int run_one(const wkc__opts *o, const wkc__build_info *bi, const wkc__pro
 
 	wkc__req_table_build(&table, st.all, st.nall);
 	{
+		char label[160];
 		wkc__summary_info in = {
 			.adapter = st.h.adapter, .adapter_name = st.h.adapter_name,
-			.adapter_version = st.h.adapter_version, .profile = st.h.profile,
+			.adapter_version = st.h.adapter_version,
+			.profile = wkc__profile_label(p, sel.a->caps, label, sizeof label),
 			.seed = (unsigned long long)st.h.seed, .pressure = st.h.pressure,
 			.seconds = (wkc__now_ms() - t0) / 1000.0, .results_path = path, .out_dir = out,
 			.exe = wkc__exe_display,
