@@ -1,5 +1,7 @@
-# harness.select: list, --filter (names, ids, exclusions) and --shard choose the checks.
-# @proves WK-HARN-009
+# harness.select: list, --filter (names, ids, exclusions) and --shard choose the checks;
+# a selection that is empty is a usage error, and a run in which every check was skipped
+# is not a pass.
+# @proves WK-HARN-009 WK-HARN-018
 . "$(dirname "$0")/lib.sh"
 
 count() { # the "N checks" line of `list`
@@ -41,8 +43,13 @@ expect_rc 0 "$W/run" "$S" run --builtin sample --filter 'sample.wake.*' --shard 
 expect_eq "results 2 pass 2 fail 0 skip 0" "$(results "$W/run.out/results.jsonl")" "filtered run"
 # Ids whose checks were not selected are NOT TESTED, and do not fail the run.
 expect_grep '^  NOT TESTED  SELF-003 ' "$W/run"
-expect_rc 0 "$W/none" "$S" run --builtin sample --filter 'nothing*' --out "$W/none.out"
+expect_rc 2 "$W/none" "$S" run --builtin sample --filter 'nothing*' --out "$W/none.out"
 expect_grep "no check matches --filter 'nothing\*'" "$W/none"
+[ ! -e "$W/none.out/results.jsonl" ] || fail "an empty selection wrote results"
+# Every selected check skipped: NOT TESTED, exit 1.
+expect_rc 1 "$W/skipped" "$S" run --builtin sample --filter 'sample.local.*,sample.local_only.*' \
+	--out "$W/skipped.out"
+expect_grep '^NOT TESTED: 2 checks (0 pass, 0 fail, 2 skip)' "$W/skipped"
 
 expect_rc 0 "$W/reqs" "$S" list --requirements
 expect_grep '^SELF-001  *MUST   core       3 checks  a spawned future' "$W/reqs"
