@@ -16,9 +16,9 @@ foreach(_v RUN_MUTANT ATTEMPTS SEED OUT WAKERCONF PROFILE EXPECT_EXIT EXPECT_ID 
   endif()
 endforeach()
 set(_which "")
-foreach(_v ADAPTER BUILTIN)
+foreach(_v ADAPTER BUILTIN FILTER EXPECT_MSG FORBID_IDS NO_PASS)
   if(DEFINED ${_v})
-    list(APPEND _which -D${_v}=${${_v}})
+    list(APPEND _which "-D${_v}=${${_v}}")
   endif()
 endforeach()
 

@@ -3,7 +3,13 @@
 #
 #   cmake -DWAKERCONF=<exe> (-DADAPTER=<.so> | -DBUILTIN=<name>) -DPROFILE=<p> -DOUT=<dir>
 #         -DSEED=<n> -DEXPECT_EXIT=<0|1> [-DEXPECT_ID=<WK-...>] -DLABEL=<name>
+#         [-DFILTER=<globs>] [-DEXPECT_MSG=<regex>] [-DFORBID_IDS=<regex>] [-DNO_PASS=ON]
 #         -P run_mutant.cmake
+#
+# FILTER runs only those checks.  EXPECT_MSG: some failure of EXPECT_ID has a message
+# matching it.  FORBID_IDS: no failed or charged id matches it (an adapter-contract fault
+# must not be charged to an executor requirement).  NO_PASS: no check passed (an executor
+# that never polls must not get a single PASS).
 #
 # EXPECT_EXIT 1 with EXPECT_ID: the executor is known bad; the run must fail (exit 1) AND
 # report EXPECT_ID failed in OUT/results.jsonl (a result with status "fail" naming the id
@@ -42,9 +48,13 @@ file(REMOVE_RECURSE "${OUT}")
 file(MAKE_DIRECTORY "${OUT}")
 
 string(TIMESTAMP _t0 "%s.%f" UTC)
+set(_filter "")
+if(DEFINED FILTER AND NOT FILTER STREQUAL "")
+  set(_filter --filter "${FILTER}")
+endif()
 execute_process(
   COMMAND "${WAKERCONF}" run ${_which} --profile "${PROFILE}" --seed "${SEED}" --out "${OUT}"
-          --quiet
+          --quiet ${_filter}
   RESULT_VARIABLE _rc
   OUTPUT_VARIABLE _stdout
   ERROR_VARIABLE _stderr)
@@ -60,6 +70,8 @@ set(_caught_by "")
 set(_caught_ms "")
 set(_caught_index "")
 set(_nresults 0)
+set(_npass 0)
+set(_msg_seen FALSE)
 if(EXISTS "${_results}")
   file(READ "${_results}" _content)
   # Walk line by line without CMake lists: messages may hold ';' and brackets.
@@ -86,6 +98,9 @@ if(EXISTS "${_results}")
     else()
       string(REGEX REPLACE "^([0-9]+)(\\.[0-9])?.*$" "\\1\\2" _ms "${_ms}")
     endif()
+    if(_status STREQUAL "pass")
+      math(EXPR _npass "${_npass} + 1")
+    endif()
     if(NOT _status STREQUAL "fail")
       continue()
     endif()
@@ -96,6 +111,12 @@ if(EXISTS "${_results}")
       foreach(_i RANGE ${_last})
         string(JSON _id GET "${_line}" failures ${_i} id)
         list(APPEND _ids_here "${_id}")
+        if(DEFINED EXPECT_MSG AND DEFINED EXPECT_ID AND _id STREQUAL EXPECT_ID)
+          string(JSON _msg GET "${_line}" failures ${_i} msg)
+          if(_msg MATCHES "${EXPECT_MSG}")
+            set(_msg_seen TRUE)
+          endif()
+        endif()
       endforeach()
     endif()
     string(JSON _charged ERROR_VARIABLE _err GET "${_line}" charged)
@@ -127,6 +148,19 @@ if(_nresults EQUAL 0)
 endif()
 if(DEFINED EXPECT_ID AND _caught_by STREQUAL "")
   string(APPEND _problems "${EXPECT_ID} is not reported failed. ")
+endif()
+if(DEFINED EXPECT_MSG AND NOT _msg_seen)
+  string(APPEND _problems "no failure of ${EXPECT_ID} says '${EXPECT_MSG}'. ")
+endif()
+if(DEFINED FORBID_IDS)
+  foreach(_id IN LISTS _failed_ids)
+    if(_id MATCHES "${FORBID_IDS}")
+      string(APPEND _problems "${_id} was failed or charged (must not match ${FORBID_IDS}). ")
+    endif()
+  endforeach()
+endif()
+if(NO_PASS AND _npass GREATER 0)
+  string(APPEND _problems "${_npass} checks passed; none may. ")
 endif()
 
 if(DEFINED EXPECT_ID)

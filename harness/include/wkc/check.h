@@ -60,8 +60,8 @@ wkc_executor *wkc_create(wkc_ctx *cx, const wkc_config *cfg);
  * (spec/harness.md section 7).  run() returning far past its timeout fails
  * WK-HARN-015 and the check goes on; a call that does not return ends the
  * check with the driver thread's stack (WK-HARN-015 when polls kept
- * beginning during an overrunning run(), else WK-HARN-016 and the id the
- * check was testing).  Driver thread only, like the adapter calls.
+ * beginning during an overrunning run(), else WK-HARN-016, naming the id
+ * the check was testing).  Driver thread only, like the adapter calls.
  */
 int wkc_spawn(wkc_ctx *cx, wkc_executor *ex, wk_future *fut, int core, uint32_t flags);
 int wkc_run(wkc_ctx *cx, wkc_executor *ex, uint64_t timeout_ns);
