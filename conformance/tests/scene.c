@@ -462,8 +462,13 @@ void wkc_scene_expect_no_leak(wkc_scene *s)
 		if (wkc_probe_spawned(p) && !wkc_probe_complete(p)) {
 			/* A task that never finished (its own failure is
 			 * reported) keeps its object: no verdict on leaks. */
-			wkc_note(s->cx, "leak not judged: task %u did not complete",
-				 (unsigned)wkc_probe_id(p));
+			if (wkc_scene_proves(s, "WK-EXEC-019"))
+				wkc_scene_unexercised(s, "WK-EXEC-019",
+						      "leak not judged: task %u did not complete",
+						      (unsigned)wkc_probe_id(p));
+			else
+				wkc_note(s->cx, "leak not judged: task %u did not complete",
+					 (unsigned)wkc_probe_id(p));
 			return;
 		}
 	}
