@@ -89,7 +89,7 @@ static struct {
 	_Atomic uint64_t timeout_ns; /* run(): its timeout */
 	_Atomic uint64_t progress;  /* polls begun (wkc_progress) */
 	_Atomic int stack_done;     /* the driver wrote its backtrace */
-	int stack_fd;               /* where it writes it (set before the signal) */
+	_Atomic int stack_fd;       /* where it writes it (set before the signal) */
 	pthread_t driver;
 	pthread_t thread;
 	bool started;
@@ -118,7 +118,9 @@ static void on_stack_signal(int sig)
 	int n;
 	(void)sig;
 	n = backtrace(frames, STACK_FRAMES);
-	backtrace_symbols_fd(frames, n, w.stack_fd);
+	/* acquire: pairs with the watchdog's release before it signalled (a
+	 * signal is no synchronisation that ThreadSanitizer sees). */
+	backtrace_symbols_fd(frames, n, atomic_load_explicit(&w.stack_fd, memory_order_acquire));
 	/* release: the frames written above are there when the flag is seen. */
 	atomic_store_explicit(&w.stack_done, 1, memory_order_release);
 }
@@ -131,7 +133,8 @@ static char *driver_stack(void)
 	size_t len = 0;
 	if (pipe(fds) != 0)
 		return NULL;
-	w.stack_fd = fds[1];
+	/* release: see on_stack_signal. */
+	atomic_store_explicit(&w.stack_fd, fds[1], memory_order_release);
 	/* relaxed: reset before the signal, whose delivery orders it. */
 	atomic_store_explicit(&w.stack_done, 0, memory_order_relaxed);
 	if (pthread_kill(w.driver, SIGURG) == 0) {
@@ -322,6 +325,7 @@ void wkc__watch_init(wkc_ctx *cx, double scale, double deadline_ms)
 	atomic_init(&w.timeout_ns, 0);
 	atomic_init(&w.progress, 0);
 	atomic_init(&w.stack_done, 0);
+	atomic_init(&w.stack_fd, -1);
 	wkc_annotate_atomic(&w.gen, sizeof w.gen);
 	wkc_annotate_atomic(&w.kind, sizeof w.kind);
 	wkc_annotate_atomic(&w.in_poll_since, sizeof w.in_poll_since);
@@ -332,6 +336,7 @@ void wkc__watch_init(wkc_ctx *cx, double scale, double deadline_ms)
 	wkc_annotate_atomic(&w.timeout_ns, sizeof w.timeout_ns);
 	wkc_annotate_atomic(&w.progress, sizeof w.progress);
 	wkc_annotate_atomic(&w.stack_done, sizeof w.stack_done);
+	wkc_annotate_atomic(&w.stack_fd, sizeof w.stack_fd);
 	/* backtrace() loads its unwinder on first use: not in a handler. */
 	(void)backtrace(warm, 4);
 	memset(&sa, 0, sizeof sa);
