@@ -185,8 +185,10 @@ void wkc_held_wake(wkc_held *h, uint32_t flags)
 	s = h->task->set;
 	copy = *h; /* for the record: the value is moved-from afterwards */
 	seq = wkc_trace_seq(s->trace);
-	wkc__p_note_wake(h->task, seq);
 	wkc__p_perturb(s);
+	/* After the pressure point, right before the call: a spurious poll that
+	 * sees this mark before the wake's release is a narrow window. */
+	wkc__p_note_wake(h->task, seq);
 	wkc_waker_call_enter();
 	if (h->local)
 		wk_local_waker_wake(&h->u.l);
@@ -207,8 +209,10 @@ void wkc_held_wake_by_ref(const wkc_held *h, uint32_t flags)
 	check_usable(h, "wake_by_ref");
 	s = h->task->set;
 	seq = wkc_trace_seq(s->trace);
-	wkc__p_note_wake(h->task, seq);
 	wkc__p_perturb(s);
+	/* After the pressure point, right before the call: a spurious poll that
+	 * sees this mark before the wake's release is a narrow window. */
+	wkc__p_note_wake(h->task, seq);
 	wkc_waker_call_enter();
 	if (h->local)
 		wk_local_waker_wake_by_ref(&h->u.l);

@@ -513,6 +513,14 @@ static void read_payload(wkc_probe *p)
 	/* relaxed: see probe_internal.h (sent). */
 	if (atomic_load_explicit(&p->sent, memory_order_relaxed) <= k)
 		return;
+	/* A poll with no wake of this task since the previous poll began is
+	 * spurious (WK-EXEC-024 allows it; a batch executor polls every task
+	 * when any is woken): nothing orders it after the courier's store, so
+	 * it leaves the payload to the poll the courier's wake will cause.
+	 * Relaxed: the caused poll happens-after the wake, whose number was
+	 * raised before its vtable call (held.c), so it reads that number. */
+	if (atomic_load_explicit(&p->max_wake_seq, memory_order_relaxed) <= p->prev_begin_seq)
+		return;
 	/* The read under test: plain, ordered after the courier's store only
 	 * if the executor ordered its wake before this poll. */
 	v = p->payload;
@@ -690,6 +698,8 @@ static wk_poll probe_poll(wk_future *self, wk_context *cx, void **output)
 	    atomic_load_explicit(&p->drops, memory_order_relaxed))
 		flags |= WKC_EVF_AFTER_READY;
 	seq = wkc_trace_seq(p->set->trace);
+	/* Plain: polls of a task are ordered by a correct executor. */
+	p->prev_begin_seq = atomic_load_explicit(&p->last_begin_seq, memory_order_relaxed);
 	atomic_store_explicit(&p->last_begin_seq, seq, memory_order_relaxed);
 	number = atomic_fetch_add_explicit(&p->polls, 1, memory_order_relaxed) + 1;
 	atomic_store_explicit(&p->last_thread, me, memory_order_relaxed);

@@ -29,6 +29,7 @@ struct wkc_probe {
 	uint32_t phase; /* phases completed */
 	wkc_held slots[WKC_PROBE_SLOTS];
 	uint32_t payloads_read; /* payloads this probe has read */
+	uint64_t prev_begin_seq; /* the previous poll's begin number (0 before) */
 	uint32_t home; /* home thread of a local task (0 before its first poll) */
 
 	/* relaxed: detects a second poll entering while one runs. */
