@@ -534,6 +534,14 @@ ANOMALY_ORACLE(nested_drop, WKC_ANOM_DROP_IN_WAKE, WKC_ANOM_DROP_IN_WAKE)
 /* A run() that returned this close to its deadline ran to it. */
 #define RAN_TO_DEADLINE 0.9
 
+/* How long before event b event a was recorded, in ms; 0 when it was not
+ * before.  A wake's time is stamped when it is recorded, a moment after it
+ * returned, so this never overstates how early it landed. */
+static double ms_before(const wkc_event *a, const wkc_event *b)
+{
+	return a->ns < b->ns ? (double)(b->ns - a->ns) / 1e6 : 0.0;
+}
+
 /* The oracle, also counting the wakes it could judge (into *judged). */
 static unsigned served_in_run(const wkc_event *ev, size_t n, wkc_finding *f, unsigned *judged)
 {
@@ -568,7 +576,7 @@ static unsigned served_in_run(const wkc_event *ev, size_t n, wkc_finding *f, uns
 				continue;
 			if (is_wake(x) && x->end < re->seq) {
 				owed[x->task] = i;
-				if ((double)(re->ns - x->ns) / 1e6 >= timeout_ms / 2)
+				if (ms_before(x, re) >= timeout_ms / 2)
 					++*judged;
 			}
 			else if (x->kind == WKC_EV_POLL_BEGIN || x->kind == WKC_EV_FUTURE_DROP ||
@@ -582,7 +590,7 @@ static unsigned served_in_run(const wkc_event *ev, size_t n, wkc_finding *f, uns
 			if (owed[id] == SIZE_MAX)
 				continue;
 			w = &ev[owed[id]];
-			before_ms = (double)(re->ns - w->ns) / 1e6;
+			before_ms = ms_before(w, re);
 			if (before_ms < timeout_ms / 2)
 				continue; /* landed near the deadline: may be served next call */
 			describe_wake(what, sizeof what, w);
