@@ -47,7 +47,8 @@
  *     - reference counts (task refs, shared block refs) and the `active`
  *       count that run() waits on: a release before every decrement, an
  *       acquire where the count is seen at zero, and wkc_annotate_freeing
- *       of every synchronisation object before its memory is freed.
+ *       of every synchronisation object before its memory is freed;
+ *     - destroy's `stop` store and the workers' acquire load of it.
  *   Each annotation stands next to the atomic operation whose ordering it
  *   repeats, and only there: a switch that weakens that operation drops
  *   its annotation too, so that the bug stays visible to every tool.
