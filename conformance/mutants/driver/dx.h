@@ -24,9 +24,10 @@
  *   too: one reference for the executor, one per task, so a waker that
  *   outlives destroy still touches valid memory.
  *
- *   The adapter claims WKC_CAP_ANNOTATED: the wake -> poll edge and both
- *   reference counts are marked with wkc/annotate.h, and every atomic field
- *   is declared atomic to helgrind/DRD right after it is initialised.
+ *   The adapter claims WKC_CAP_ANNOTATED: the wake -> poll edge and the
+ *   shared block's reference count are marked with wkc/annotate.h, and
+ *   every atomic field is declared atomic to helgrind/DRD right after it is
+ *   initialised.  (Why the task's own count is not: dx_task.c.)
  *
  * THE VARIANTS
  *   The same sources with at most one DX_* switch (DX_BOUNDED, a correct

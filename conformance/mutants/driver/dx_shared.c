@@ -16,7 +16,14 @@
  * LIFETIME
  *   `refs`: the executor's reference plus one per task.  Whoever drops the
  *   last one (destroy, or the last waker of the last task, on any thread)
- *   frees the block.
+ *   frees the block.  Retain relaxed (made from a held reference), release
+ *   acq_rel (the last one sees every holder's use before the free; not
+ *   release + fence, which ThreadSanitizer ignores).
+ *
+ * ANNOTATIONS
+ *   The block's count: wkc_annotate_release before every decrement,
+ *   wkc_annotate_acquire when it reached zero, wkc_annotate_freeing before
+ *   the free.  A push releases on the same object (see dx_queue_push).
  *
  * BUGS in this file: DX_BUG_LOST_UNPARK (see dx_queue_park).
  */
@@ -61,8 +68,7 @@ dx_shared *dx_shared_new(void)
 
 void dx_shared_retain(dx_shared *s)
 {
-	/* relaxed: made from a reference the caller holds (the executor's,
-	 * at spawn), so the count cannot be zero here. */
+	/* relaxed: made from a reference the caller holds; it cannot be zero. */
 	atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
 }
 
@@ -77,9 +83,7 @@ static void shared_free(dx_shared *s)
 void dx_shared_release(dx_shared *s)
 {
 	wkc_annotate_release(&s->refs);
-	/* acq_rel: the release publishes this holder's use of the block; the
-	 * acquire on the last decrement sees every other holder's before the
-	 * free.  (Not release + fence: ThreadSanitizer ignores fences.) */
+	/* acq_rel: publishes this holder's use; the last one sees all before the free. */
 	if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1) {
 		wkc_annotate_acquire(&s->refs);
 		shared_free(s);
@@ -106,6 +110,13 @@ bool dx_queue_push(dx_shared *s, dx_task *t)
 		pthread_cond_signal(&s->c);
 	}
 	pthread_mutex_unlock(&s->m);
+	/* The pusher may be a foreign thread whose next step is dropping its
+	 * waker, and that task reference is what keeps this block (and so the
+	 * mutex and condvar just used) alive: the push happens-before the
+	 * block's free through the task's count and then the block's, both
+	 * acq_rel.  The task's count is not annotated (dx_task.c), so the edge
+	 * is stated here, on the object the free acquires. */
+	wkc_annotate_release(&s->refs);
 	return queued;
 }
 

@@ -16,12 +16,20 @@
  *   not COMPL.  destroy                  COMPLETE   future dropped
  *   COMPLETE    wake                     -          ignored
  *
+ * ORDERING
+ *   Every write of `state` is an acq_rel read-modify-write, so that every
+ *   wake is a release the driver's next transition acquires: the poll it
+ *   causes sees what the waking thread wrote before the wake (WK-EXEC-014).
  *   A wake that finds the task SCHEDULED or NOTIFIED still writes the
- *   state (the same value, by compare-and-swap): the driver's next
- *   read-modify-write of the state then reads from it and acquires
- *   everything the waking thread wrote before the wake (WK-EXEC-014).  A
- *   plain load there would coalesce the wake without publishing its
- *   writes.
+ *   state (the same value, by compare-and-swap): a plain load there would
+ *   coalesce the wake without publishing its writes.  For the same reason
+ *   the driver leaves NOTIFIED by an exchange, not a store (a store would
+ *   end the release sequence of a wake that coalesced onto NOTIFIED).  The
+ *   run queue's mutex orders the push and the pop as well; the state word
+ *   is what covers coalesced wakes.
+ *   refs: retain relaxed (made from a held reference), release acq_rel
+ *   (the last one sees every holder's use before the free; not release +
+ *   fence, which ThreadSanitizer ignores).
  *
  * REFERENCES
  *   refs (atomic): one per thread-safe waker clone, one for the run queue
@@ -32,6 +40,27 @@
  *     Local wakers are used on the driver thread only (LocalWaker
  *     contract), and every poll and drop happens there, so a plain count
  *     is enough; it never sits behind a thread-safe waker.
+ *
+ * ANNOTATIONS (wkc/annotate.h)
+ *   wkc_annotate_wake(t) in every wake before the state CAS that publishes
+ *   it, wkc_annotate_poll(t) after the driver took the task and before the
+ *   poll, wkc_annotate_freeing(t) before the free; `state` and `refs` are
+ *   declared atomic to helgrind/DRD when the task is made.
+ *   The task's reference count is deliberately NOT annotated per decrement
+ *   (the release/acquire pair of linux/refcount.h that annotate.h
+ *   describes).  What a foreign thread touches before it drops a reference
+ *   is the task's atomics, `shared` (written before the task was
+ *   published), `qnext` under the queue mutex, and the shared block's mutex
+ *   and condvar in a push; helgrind and DRD do not treat free as a write
+ *   (by default), and ThreadSanitizer sees an instrumented build's atomics
+ *   itself.  The one ordering those tools must be told is "a push
+ *   happens-before the shared block's free", and dx_queue_push states it on
+ *   the block's own count, once per push.  Per decrement, the edge is
+ *   costly: clone and drop of a thread-safe waker are what the waker checks
+ *   hammer from several threads, and each happens-before request costs DRD
+ *   a new segment; annotated that way, the executor ran those checks about
+ *   a hundred times slower under DRD, and exec.waker.atomic_count ran out
+ *   of its settle time (a lost-wakeup verdict on a correct executor).
  *
  * The context of each poll lends both wakers; a future that keeps one
  * clones it.
@@ -49,33 +78,25 @@ static const wk_raw_waker_vtable local_vtable;
 
 static void task_retain(dx_task *t)
 {
-	/* relaxed: made from a reference the caller holds, so the count
-	 * cannot be zero; no data is handed over by a clone. */
+	/* relaxed: made from a reference the caller holds; it cannot be zero. */
 	atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
 }
 
 static void task_free(dx_task *t)
 {
 	dx_shared *s = t->shared;
-	wkc_annotate_freeing(t);
-	wkc_annotate_freeing(&t->refs);
+	wkc_annotate_freeing(t); /* the wake -> poll edge's object */
 	free(t);
-	/* relaxed: a counter; live_tasks reads it on the driver thread once
-	 * the tasks it counts are quiet. */
+	/* relaxed: a counter (see dx_live_tasks); orders nothing. */
 	atomic_fetch_sub_explicit(&s->live, 1, memory_order_relaxed);
 	dx_shared_release(s); /* may free s: nothing of s after this */
 }
 
 void dx_task_release(dx_task *t)
 {
-	wkc_annotate_release(&t->refs);
-	/* acq_rel: the release publishes this holder's use of the task; the
-	 * acquire on the last decrement sees every other holder's before the
-	 * free. */
-	if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) == 1) {
-		wkc_annotate_acquire(&t->refs);
-		task_free(t);
-	}
+	/* acq_rel: publishes this holder's use; the last one sees all before the free. */
+	if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) == 1)
+		task_free(t); /* not annotated: see ANNOTATIONS */
 }
 
 /* Driver thread only (see REFERENCES). */
@@ -103,7 +124,7 @@ dx_task *dx_task_new(dx_shared *s, wk_future *f)
 	t->future = f;
 	t->shared = s;
 	dx_shared_retain(s);
-	/* relaxed: a counter (see task_free). */
+	/* relaxed: a counter (see dx_live_tasks); orders nothing. */
 	atomic_fetch_add_explicit(&s->live, 1, memory_order_relaxed);
 	return t;
 }
@@ -135,8 +156,7 @@ static void unlink_task(wkc_executor *ex, dx_task *t)
 /* Any thread; the caller holds a reference to t. */
 static void task_wake(dx_task *t)
 {
-	/* relaxed: a first guess; every decision below is a CAS that
-	 * re-reads the state. */
+	/* relaxed: a first guess; the CAS below decides and re-reads. */
 	uint32_t s = atomic_load_explicit(&t->state, memory_order_relaxed);
 	wkc_annotate_wake(t);
 	for (;;) {
@@ -155,10 +175,7 @@ static void task_wake(dx_task *t)
 		default:
 			return; /* COMPLETE: nothing to poll, nothing to publish */
 		}
-		/* acq_rel on success: the release half publishes what this
-		 * thread wrote before the wake to the driver's next RMW of the
-		 * state; acquire on failure: the value re-read is then up to
-		 * date with the driver's transition that changed it. */
+		/* acq_rel: publishes the waker's writes to the driver's next RMW (ORDERING). */
 		if (atomic_compare_exchange_weak_explicit(&t->state, &s, next, memory_order_acq_rel,
 							  memory_order_acquire))
 			break;
@@ -251,9 +268,7 @@ static wk_poll poll_once(dx_task *t)
 void dx_task_run(wkc_executor *ex, dx_task *t)
 {
 	uint32_t s = DX_SCHEDULED;
-	/* acq_rel: the acquire half pairs with the release of every wake
-	 * since the previous poll (the CAS that scheduled the task and any
-	 * that coalesced onto it), so the poll sees what the wakers wrote. */
+	/* acq_rel: acquires every wake since the last poll (ORDERING). */
 	if (!atomic_compare_exchange_strong_explicit(&t->state, &s, DX_RUNNING,
 						     memory_order_acq_rel, memory_order_acquire)) {
 		/* Cannot happen: only the driver moves a task out of
@@ -264,8 +279,7 @@ void dx_task_run(wkc_executor *ex, dx_task *t)
 	}
 	wkc_annotate_poll(t);
 	if (poll_once(t) == WK_READY) {
-		/* acq_rel: wakes that see COMPLETE do nothing; the exchange
-		 * also takes any NOTIFIED a wake wrote during the poll. */
+		/* acq_rel: later wakes see COMPLETE; reads a NOTIFIED left by the poll. */
 		(void)atomic_exchange_explicit(&t->state, DX_COMPLETE, memory_order_acq_rel);
 		/* Outside any lock: the drop may wake or drop wakers, this
 		 * task's (now inert) or other tasks' (queued normally). */
@@ -277,17 +291,14 @@ void dx_task_run(wkc_executor *ex, dx_task *t)
 		return;
 	}
 	s = DX_RUNNING;
-	/* acq_rel: on success the release half publishes the poll to the
-	 * next waker's CAS; on failure (NOTIFIED) the acquire half reads the
-	 * wake that landed during the poll. */
+	/* acq_rel: publishes the poll to the next waker, or acquires a NOTIFIED. */
 	if (atomic_compare_exchange_strong_explicit(&t->state, &s, DX_IDLE, memory_order_acq_rel,
 						    memory_order_acquire)) {
 		dx_task_release(t); /* the queue entry's; the owner side keeps t */
 		return;
 	}
-	/* NOTIFIED: queue it again with the same queue reference.  acq_rel:
-	 * an exchange, not a store, so that a wake that coalesced onto
-	 * NOTIFIED after the CAS above is still read (and acquired) here. */
+	/* NOTIFIED: queue it again, keeping the queue reference.  acq_rel, and
+	 * an exchange: still acquires a wake that coalesced after the CAS. */
 	(void)atomic_exchange_explicit(&t->state, DX_SCHEDULED, memory_order_acq_rel);
 	if (!dx_queue_push(t->shared, t))
 		dx_task_release(t); /* only destroy closes, and it does not run polls */
@@ -295,9 +306,7 @@ void dx_task_run(wkc_executor *ex, dx_task *t)
 
 void dx_task_cancel(wkc_executor *ex, dx_task *t)
 {
-	/* acq_rel: exactly one of this and a completing poll drops the
-	 * future (the poll is on this thread too, so this is belt and
-	 * braces); wakes after it see COMPLETE and do nothing. */
+	/* acq_rel: later wakes see COMPLETE and do nothing. */
 	if (atomic_exchange_explicit(&t->state, DX_COMPLETE, memory_order_acq_rel) != DX_COMPLETE) {
 		wk_future *f = t->future;
 		t->future = NULL;
