@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "checks.h"
+#include "wkc/annotate.h"
 
 /* ---- wakers outlive the executor ---------------------------------------------------------- */
 
@@ -270,6 +271,9 @@ void wkc_chk_shutdown_wakes(wkc_ctx *cx)
 	f.n = n;
 	atomic_init(&f.stop, 0);
 	atomic_init(&f.rounds, 0);
+	/* For helgrind and DRD, which do not see C11 atomics. */
+	wkc_annotate_atomic(&f.stop, sizeof f.stop);
+	wkc_annotate_atomic(&f.rounds, sizeof f.rounds);
 	if (ts)
 		flooding = pthread_create(&th, NULL, shutdown_flood_main, &f) == 0;
 	if (flooding) {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "checks.h"
+#include "wkc/annotate.h"
 
 /* @proves WK-EXEC-001 */
 void wkc_chk_poll_first(wkc_ctx *cx)
@@ -409,6 +410,7 @@ void wkc_chk_wake_poll_end_race(wkc_ctx *cx)
 	t0 = wkc_scene_now_ms();
 	(void)wkc_scene_drive(s, raced_enough, &race, race_ms / s->wait_factor);
 	/* release: nothing to hand over; the tasks' acquire needs a pair. */
+	wkc_annotate_release(&gate); /* the store's release, for helgrind and DRD */
 	atomic_store_explicit(&gate, 1, memory_order_release);
 	wkc_scene_settle(s);
 	{
@@ -467,6 +469,7 @@ void wkc_chk_wake_park_race(wkc_ctx *cx)
 	t0 = wkc_scene_now_ms();
 	(void)wkc_scene_drive(s, raced_enough, &race, park_ms / s->wait_factor);
 	/* release: nothing to hand over; the task's acquire needs a pair. */
+	wkc_annotate_release(&gate); /* the store's release, for helgrind and DRD */
 	atomic_store_explicit(&gate, 1, memory_order_release);
 	wkc_scene_settle(s);
 	wkc_note(cx, "%u polls in %.0f ms, each woken a swept moment after the previous one returned",
@@ -527,6 +530,7 @@ void wkc_chk_wake_run_park_race(wkc_ctx *cx)
 		calls++;
 	}
 	/* release: nothing to hand over; the task's acquire needs a pair. */
+	wkc_annotate_release(&gate); /* the store's release, for helgrind and DRD */
 	atomic_store_explicit(&gate, 1, memory_order_release);
 	wkc_scene_settle(s);
 	judged = wkc_scene_served_judged(s);

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "checks.h"
+#include "wkc/annotate.h"
 
 /* ---- many threads on one task's wakers -------------------------------------------------------- */
 
@@ -205,6 +206,7 @@ void wkc_chk_waker_atomic_count(wkc_ctx *cx)
 		ch.ps = ps;
 		ch.n = NSTEPS(ps);
 		atomic_init(&ch.stop, 0);
+		wkc_annotate_atomic(&ch.stop, sizeof ch.stop); /* for helgrind and DRD */
 		wkc_expect(cx, "WK-EXEC-013");
 		for (unsigned i = 0; i < CHURNERS; i++)
 			if (pthread_create(&th[i], NULL, churner_main, &ch) == 0)
@@ -444,6 +446,7 @@ void wkc_chk_wake_never_blocks(wkc_ctx *cx)
 	f.bound_ms = wkc_scene_ms(s, 500.0);
 	f.gate = &gate;
 	atomic_init(&f.finished, 0);
+	wkc_annotate_atomic(&f.finished, sizeof f.finished); /* for helgrind and DRD */
 	if (pthread_create(&th, NULL, flood_main, &f) != 0)
 		wkc_skip(cx, "harness: cannot start the flood thread");
 	/* Do not run the executor: only wait, bounded. */
@@ -539,6 +542,7 @@ void wkc_chk_waker_will_wake(wkc_ctx *cx)
 		wkc_note(cx, "will_wake(waker, its clone): true for %u of %u (best effort)", same, same_of);
 	/* release: the comparisons above read exports that local tasks drop
 	 * in their drop, after their gate opened (probe.h, gates). */
+	wkc_annotate_release(&gate); /* the store's release, for helgrind and DRD */
 	atomic_store_explicit(&gate, 1, memory_order_release);
 	for (size_t i = 0; i < n; i++) {
 		const wkc_held *e = wkc_probe_export(ps[i]);

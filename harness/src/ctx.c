@@ -16,6 +16,7 @@
 #include "proto.h"
 #include "util.h"
 #include "watch.h"
+#include "wkc/annotate.h"
 
 void wkc__ctx_init(wkc_ctx *cx, const wkc_adapter *a, const wkc_check *c, uint64_t seed,
 		   double scale, int report_fd)
@@ -27,6 +28,9 @@ void wkc__ctx_init(wkc_ctx *cx, const wkc_adapter *a, const wkc_check *c, uint64
 	cx->report_fd = report_fd;
 	atomic_init(&cx->rng, seed);
 	atomic_init(&cx->expect, (const char *)NULL);
+	/* For helgrind and DRD, which do not see C11 atomics. */
+	wkc_annotate_atomic(&cx->rng, sizeof cx->rng);
+	wkc_annotate_atomic(&cx->expect, sizeof cx->expect);
 	cx->hammer_rounds = 0;
 	/* The ids string up to its first space. */
 	snprintf(cx->first_id, sizeof cx->first_id, "%.*s", (int)strcspn(c->ids, " "), c->ids);

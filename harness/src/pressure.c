@@ -21,6 +21,7 @@
 
 #include "ctx.h"
 #include "util.h"
+#include "wkc/annotate.h"
 
 enum {
 	PRIO_LEVELS = 8,  /* 0 lowest .. 7 highest */
@@ -55,6 +56,8 @@ void wkc__pressure_init(uint64_t seed, bool on)
 {
 	pressure_seed = seed;
 	pressure_on = on;
+	/* For helgrind and DRD, which do not see C11 atomics. */
+	wkc_annotate_atomic(&next_ordinal, sizeof next_ordinal);
 }
 
 void wkc__pressure_thread(uint64_t ordinal)

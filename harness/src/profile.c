@@ -244,6 +244,14 @@ char **wkc__profile_valgrind_argv(const wkc__profile *p, const char *xml_file)
 		v[n++] = wkc__xasprintf("--suppressions=%s", supp);
 		free(supp);
 	}
+	if (strcmp(p->tool, "helgrind") == 0 || strcmp(p->tool, "drd") == 0)
+		/* Valgrind runs one thread at a time; by default a thread that
+		 * spins without blocking (a hammer, a busy task) keeps the lock
+		 * for long stretches, and a check whose other threads starve
+		 * runs several times longer (an adapter call then outlives its
+		 * deadline).  The race tools spend most in those spinning
+		 * threads; the fair lock hands the CPU round in turn. */
+		v[n++] = wkc__xstrdup("--fair-sched=yes");
 	if (strcmp(p->tool, "memcheck") == 0) {
 		/* Definite leaks are errors: they are what the no-leak
 		 * requirement is about; "possibly lost" is too noisy. */

@@ -18,7 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "wkc/annotate.h"
+#include "wk_annotate.h"
 
 /* ---- thread numbers ---------------------------------------------------- */
 
@@ -41,8 +41,8 @@ uint32_t wk_thread_id(void)
 	if (id != 0)
 		return id;
 	/* Static atomics, marked once per new thread (harmless repeats). */
-	wkc_annotate_atomic(&next_thread_id, sizeof next_thread_id);
-	wkc_annotate_atomic(recorded_os_tid, sizeof recorded_os_tid);
+	wk__annotate_atomic(&next_thread_id, sizeof next_thread_id);
+	wk__annotate_atomic(recorded_os_tid, sizeof recorded_os_tid);
 	do {
 		/* relaxed: only uniqueness matters, and fetch_add gives it. */
 		id = atomic_fetch_add_explicit(&next_thread_id, 1, memory_order_relaxed);

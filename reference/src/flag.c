@@ -33,7 +33,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "wkc/annotate.h"
+#include "wk_annotate.h"
 
 #define FLAG_CLEAR 0u
 #define FLAG_RAISED 1u
@@ -63,7 +63,7 @@ static void futex_wake_all(wk_flag *flag)
 static void flag_raise(wk_flag *flag)
 {
 	uint32_t old;
-	wkc_annotate_release(flag); /* the exchange's release */
+	wk__annotate_release(flag); /* the exchange's release */
 	/* release: the waker's writes happen-before the take that sees 1. */
 	old = atomic_exchange_explicit(&flag->state, FLAG_RAISED, memory_order_release);
 	if (old == FLAG_SLEEPER)
@@ -80,7 +80,7 @@ bool wk_flag_take(wk_flag *flag)
 	if (!atomic_compare_exchange_strong_explicit(&flag->state, &expected, FLAG_CLEAR,
 						     memory_order_acquire, memory_order_relaxed))
 		return false;
-	wkc_annotate_acquire(flag); /* the successful CAS's acquire */
+	wk__annotate_acquire(flag); /* the successful CAS's acquire */
 	return true;
 }
 
@@ -104,7 +104,7 @@ wk_waker wk_flag_waker(wk_flag *flag)
 {
 	if (flag == NULL)
 		wk_fatal("wk_flag_waker: flag must not be NULL");
-	wkc_annotate_atomic(&flag->state, sizeof flag->state);
+	wk__annotate_atomic(&flag->state, sizeof flag->state);
 	return wk_waker_new(flag, &flag_vtable);
 }
 

@@ -74,7 +74,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "wkc/annotate.h"
+#include "wk_annotate.h"
 
 _Static_assert(sizeof(uintptr_t) >= sizeof(uint64_t),
 	       "slot ids are 64-bit and travel in a waker's data pointer: 64-bit platforms only");
@@ -199,7 +199,7 @@ static uint32_t registry_enter(wk_slot_table *t)
 	}
 	e = &registry[idx];
 	/* A static entry: marked again at each use, which is harmless. */
-	wkc_annotate_atomic(&e->word, sizeof e->word);
+	wk__annotate_atomic(&e->word, sizeof e->word);
 	e->in_use = 1;
 	e->table = t;
 	/* relaxed: only this lock's holder changes the life counter of an entry
@@ -207,7 +207,7 @@ static uint32_t registry_enter(wk_slot_table *t)
 	life = (atomic_load_explicit(&e->word, memory_order_relaxed) >> 32) + 1;
 	t->reg_index = idx;
 	t->reg_gen = life_gen(life);
-	wkc_annotate_release(&e->word); /* the RMW's release */
+	wk__annotate_release(&e->word); /* the RMW's release */
 	/* release: a wake that sees the word live (acquire) sees e->table and
 	 * the table's initialised fields. */
 	atomic_fetch_add_explicit(&e->word, LIFE_ONE, memory_order_release);
@@ -229,7 +229,7 @@ static void registry_leave(wk_slot_table *t)
 	 * Wakes never block and notify must not block, so this wait is short. */
 	while ((atomic_load_explicit(&e->word, memory_order_acquire) & USERS_MASK) != 0)
 		sched_yield();
-	wkc_annotate_acquire(&e->word); /* the acquire of the load that saw 0 */
+	wk__annotate_acquire(&e->word); /* the acquire of the load that saw 0 */
 
 	pthread_mutex_lock(&registry_lock);
 	e->table = NULL;
@@ -255,7 +255,7 @@ static void collect_woken(wk_slot_table *t)
 	node = atomic_exchange_explicit(&t->woken_head, 0, memory_order_acquire);
 	if (node == 0)
 		return;
-	wkc_annotate_acquire(&t->woken_head); /* the exchange's acquire */
+	wk__annotate_acquire(&t->woken_head); /* the exchange's acquire */
 	last = node; /* the newest entry ends the reversed list */
 	while (node != 0) {
 		slot *s = &t->slots[node - 1];
@@ -287,7 +287,7 @@ static void push_woken(wk_slot_table *t, uint32_t index)
 	do {
 		/* relaxed: published by the release CAS below. */
 		atomic_store_explicit(&s->next_queued, head, memory_order_relaxed);
-		wkc_annotate_release(&t->woken_head); /* the CAS's release */
+		wk__annotate_release(&t->woken_head); /* the CAS's release */
 		/* release: the link and this waker's writes reach the owner's
 		 * acquire exchange in collect_woken. */
 	} while (!atomic_compare_exchange_weak_explicit(&t->woken_head, &head, index + 1,
@@ -307,7 +307,7 @@ static void mark_woken(wk_slot_table *t, uint32_t index, uint32_t gen)
 	for (;;) {
 		if (!(cur & SLOT_ALLOCATED) || state_gen(cur) != gen)
 			return; /* stale id: released, maybe reused (WK-STRAT-004) */
-		wkc_annotate_release(&s->state); /* the CAS's release */
+		wk__annotate_release(&s->state); /* the CAS's release */
 		/* release, also when WOKEN is already set: a coalesced wake's
 		 * writes must reach the drain's acquire clear of WOKEN too. */
 		if (atomic_compare_exchange_weak_explicit(&s->state, &cur,
@@ -341,11 +341,11 @@ static void slot_wake(const void *data)
 	 * is seen fully initialised.  The increment keeps it from being freed
 	 * until the decrement below (see the file comment). */
 	old = atomic_fetch_add_explicit(&e->word, 1, memory_order_acquire);
-	wkc_annotate_acquire(&e->word); /* the RMW's acquire */
+	wk__annotate_acquire(&e->word); /* the RMW's acquire */
 	life = old >> 32;
 	if ((life & 1) && life_gen(life) == p.reg_gen)
 		mark_woken(e->table, p.slot_index, p.slot_gen);
-	wkc_annotate_release(&e->word); /* the RMW's release */
+	wk__annotate_release(&e->word); /* the RMW's release */
 	/* release: everything done to the table happens-before its free. */
 	atomic_fetch_sub_explicit(&e->word, 1, memory_order_release);
 }
@@ -407,10 +407,10 @@ wk_slot_table *wk_slot_table_new(uint32_t capacity, wk_slot_notify_fn notify, vo
 	t->notify = notify;
 	t->notify_arg = arg;
 	/* calloc'd zeros are the atomics' initial values. */
-	wkc_annotate_atomic(&t->woken_head, sizeof t->woken_head);
+	wk__annotate_atomic(&t->woken_head, sizeof t->woken_head);
 	for (i = 0; i < capacity; i++) {
-		wkc_annotate_atomic(&t->slots[i].state, sizeof t->slots[i].state);
-		wkc_annotate_atomic(&t->slots[i].next_queued, sizeof t->slots[i].next_queued);
+		wk__annotate_atomic(&t->slots[i].state, sizeof t->slots[i].state);
+		wk__annotate_atomic(&t->slots[i].next_queued, sizeof t->slots[i].next_queued);
 	}
 	for (i = capacity; i > 0; i--) /* lowest index handed out first */
 		free_push(t, i - 1);
@@ -429,8 +429,8 @@ void wk_slot_table_free(wk_slot_table *t)
 	registry_leave(t);
 	/* Forget the edges keyed by the memory freed below (slot states). */
 	for (uint32_t i = 0; i < t->capacity; i++)
-		wkc_annotate_freeing(&t->slots[i].state);
-	wkc_annotate_freeing(&t->woken_head);
+		wk__annotate_freeing(&t->slots[i].state);
+	wk__annotate_freeing(&t->woken_head);
 	free(t->slots);
 	free(t);
 }
@@ -503,7 +503,7 @@ size_t wk_slot_drain(wk_slot_table *t, wk_slot_id *out, size_t max)
 		 * clear, the next wake links the slot again. */
 		old = atomic_fetch_and_explicit(&s->state, ~(SLOT_QUEUED | SLOT_WOKEN),
 						memory_order_acquire);
-		wkc_annotate_acquire(&s->state); /* the RMW's acquire */
+		wk__annotate_acquire(&s->state); /* the RMW's acquire */
 		if (old & SLOT_WOKEN) /* else: released (maybe reused) since its wake */
 			out[n++] = make_id(t->reg_index, t->reg_gen, node - 1, state_gen(old));
 	}

@@ -50,7 +50,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "wkc/annotate.h"
+#include "wk_annotate.h"
 
 #if WK_CHECKED
 #define WT_MAGIC_LIVE 0x57414b45u /* "WAKE" */
@@ -71,7 +71,7 @@ struct wk_wake {
 #define WT_COUNT_INIT(obj)                                                                         \
 	do {                                                                                       \
 		atomic_init(&(obj)->refcount, 1);                                                  \
-		wkc_annotate_atomic(&(obj)->refcount, sizeof(obj)->refcount);                      \
+		wk__annotate_atomic(&(obj)->refcount, sizeof(obj)->refcount);                      \
 	} while (0)
 /* relaxed: a reference is made from a held one; nothing to publish. */
 #define WT_COUNT_INC(obj) atomic_fetch_add_explicit(&(obj)->refcount, 1, memory_order_relaxed)
@@ -80,9 +80,9 @@ struct wk_wake {
 #define WT_COUNT_DEC(obj) (atomic_fetch_sub_explicit(&(obj)->refcount, 1, memory_order_acq_rel) - 1)
 /* The same release/acquire pair stated for helgrind and DRD (wkc/annotate.h):
  * release before every decrement, acquire once the count reached zero. */
-#define WT_BEFORE_DEC(obj) wkc_annotate_release(&(obj)->refcount)
-#define WT_AFTER_LAST(obj) wkc_annotate_acquire(&(obj)->refcount)
-#define WT_FREEING(obj) wkc_annotate_freeing(&(obj)->refcount)
+#define WT_BEFORE_DEC(obj) wk__annotate_release(&(obj)->refcount)
+#define WT_AFTER_LAST(obj) wk__annotate_acquire(&(obj)->refcount)
+#define WT_FREEING(obj) wk__annotate_freeing(&(obj)->refcount)
 /* relaxed: a snapshot for tests; it may be stale by the time it returns. */
 #define WT_COUNT_LOAD(obj) atomic_load_explicit(&(obj)->refcount, memory_order_relaxed)
 /* relaxed: set on a dead object (the quarantine's mutex orders the rest)

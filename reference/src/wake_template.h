@@ -47,7 +47,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "wkc/annotate.h"
+#include "wk_annotate.h"
 
 #define WT_PASTE_(a, b) a##b
 #define WT_PASTE(a, b) WT_PASTE_(a, b)
@@ -204,7 +204,7 @@ WT_TYPE *WT_API(_new)(const WT_OPS *ops, size_t payload_size)
 	obj->ops = ops;
 #if WK_CHECKED
 	atomic_init(&obj->magic, WT_MAGIC_LIVE);
-	wkc_annotate_atomic(&obj->magic, sizeof obj->magic);
+	wk__annotate_atomic(&obj->magic, sizeof obj->magic);
 	WT_SET_OWNER(obj);
 #endif
 	return obj;

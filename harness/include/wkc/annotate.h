@@ -52,8 +52,13 @@
  *     is judged soundly when the tsan profile's harness loads it.
  *   - helgrind and DRD: when <valgrind/helgrind.h> and <valgrind/drd.h>
  *     are available (Debian: valgrind) and WKC_ANNOTATE_NO_VALGRIND is not
- *     defined, both tools' client requests (each ignores the other's);
- *     outside Valgrind a client request is a short no-op sequence.
+ *     defined, both tools' client requests (the happens-before pair is
+ *     one request both tools understand; each ignores the other's other
+ *     requests); outside Valgrind a client request is a short no-op
+ *     sequence.  DRD starts a segment at every release and acquire and
+ *     keeps, per address and thread, the latest release's segment while
+ *     the address lives: key edges by long-lived objects (a queue, a task,
+ *     a refcount), never by a fresh address per operation on a hot path.
  *   Define WKC_ANNOTATE_NONE to compile every call to nothing.
  *
  * An adapter that annotates claims WKC_CAP_ANNOTATED, so that verdicts

@@ -16,7 +16,7 @@
 
 #include <stdlib.h>
 
-#include "wkc/annotate.h"
+#include "wk_annotate.h"
 
 _Thread_local wk__tpc_core *wk__tpc_tls_core WK__TPC_TLS_MODEL;
 _Thread_local wk__tpc_rqueue *wk__tpc_tls_rq WK__TPC_TLS_MODEL;
@@ -44,11 +44,11 @@ void wk__tpc_core_init(wk__tpc_core *core, struct wk_tpc_runtime *rt, unsigned i
 	core->heap_len = core->heap_cap = 0;
 	core->timer_seq = 0;
 	atomic_init(&core->live, 0);
-	wkc_annotate_atomic(&core->live, sizeof core->live);
+	wk__annotate_atomic(&core->live, sizeof core->live);
 	atomic_init(&core->published_deadline, UINT64_MAX);
-	wkc_annotate_atomic(&core->published_deadline, sizeof core->published_deadline);
+	wk__annotate_atomic(&core->published_deadline, sizeof core->published_deadline);
 	atomic_init(&core->park_seq, 0);
-	wkc_annotate_atomic(&core->park_seq, sizeof core->park_seq);
+	wk__annotate_atomic(&core->park_seq, sizeof core->park_seq);
 	core->thread_started = false;
 }
 
@@ -76,9 +76,9 @@ size_t wk__tpc_core_drain(wk__tpc_core *core)
 			 * (including coalesced ones); clearing first means a wake that
 			 * comes after this line queues the handle again rather than
 			 * being lost.  Both halves annotated for helgrind and DRD. */
-			wkc_annotate_release(&h->queued);
+			wk__annotate_release(&h->queued);
 			atomic_exchange_explicit(&h->queued, 0, memory_order_acq_rel);
-			wkc_annotate_acquire(&h->queued);
+			wk__annotate_acquire(&h->queued);
 			WK__TPC_TRACE(core, WK_TPC_EV_DRAIN, h->task_id, 1);
 			wk__tpc_task_wake(h->task); /* COMPLETE once gone: ignored */
 			wk__tpc_handle_release(h); /* the queue's reference */
@@ -131,11 +131,11 @@ static WK__TPC_RARE int spawn_traced(wk__tpc_core *core, const wk__tpc_task *t)
 static WK__TPC_NOINLINE void spawn_join_shared(wk__tpc_core *core, wk__tpc_task *t)
 {
 	atomic_init(&t->join_done, 0);
-	wkc_annotate_atomic(&t->join_done, sizeof t->join_done);
+	wk__annotate_atomic(&t->join_done, sizeof t->join_done);
 	atomic_init(&t->join_reg, WK__TPC_REG_WAITING);
-	wkc_annotate_atomic(&t->join_reg, sizeof t->join_reg);
+	wk__annotate_atomic(&t->join_reg, sizeof t->join_reg);
 	atomic_init(&t->join_refs, 2); /* core side + handle */
-	wkc_annotate_atomic(&t->join_refs, sizeof t->join_refs);
+	wk__annotate_atomic(&t->join_refs, sizeof t->join_refs);
 	t->has_join_waiter = false;
 	wk__tpc_shared_retain(core->shared); /* the counters must outlive a late handle */
 }
@@ -194,9 +194,9 @@ static int spawn_uncached(wk__tpc_core *core, wk_future *f, unsigned flags, bool
 	t->own = 0;
 	/* The state is set by spawn_here; both stay atomic while the memory
 	 * stays in this core's cache. */
-	wkc_annotate_atomic(&t->state, sizeof t->state);
+	wk__annotate_atomic(&t->state, sizeof t->state);
 	atomic_init(&t->handle, NULL);
-	wkc_annotate_atomic(&t->handle, sizeof t->handle);
+	wk__annotate_atomic(&t->handle, sizeof t->handle);
 	t->run_next = core->cache; /* NULL: the cache was empty */
 	core->cache = t;
 	core->cache_len++;

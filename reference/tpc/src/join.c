@@ -37,13 +37,13 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
-#include "wkc/annotate.h"
+#include "wk_annotate.h"
 
 /* The acquire of a load of join_done that saw the task finished. */
 static uint32_t done_seen(wk__tpc_task *t, uint32_t done)
 {
 	if (done != 0)
-		wkc_annotate_acquire(&t->join_done);
+		wk__annotate_acquire(&t->join_done);
 	return done;
 }
 
@@ -53,12 +53,12 @@ static void cell_register(wk__tpc_task *t, const wk_waker *w)
 {
 	uint32_t cur = WK__TPC_REG_WAITING;
 	bool won;
-	wkc_annotate_release(&t->join_reg); /* the CAS's release half */
+	wk__annotate_release(&t->join_reg); /* the CAS's release half */
 	/* acq_rel/acquire: take exclusive use of the waiter slot and see the
 	 * previous user's writes to it. */
 	won = atomic_compare_exchange_strong_explicit(&t->join_reg, &cur, WK__TPC_REG_REGISTERING,
 						      memory_order_acq_rel, memory_order_acquire);
-	wkc_annotate_acquire(&t->join_reg); /* its acquire half, success or failure */
+	wk__annotate_acquire(&t->join_reg); /* its acquire half, success or failure */
 	if (won) {
 		if (t->has_join_waiter) {
 			wk_waker_clone_from(&t->join_waiter, w);
@@ -67,12 +67,12 @@ static void cell_register(wk__tpc_task *t, const wk_waker *w)
 			t->has_join_waiter = true;
 		}
 		cur = WK__TPC_REG_REGISTERING;
-		wkc_annotate_release(&t->join_reg); /* the CAS's release half */
+		wk__annotate_release(&t->join_reg); /* the CAS's release half */
 		/* acq_rel: publish the slot to a later wake. */
 		won = atomic_compare_exchange_strong_explicit(&t->join_reg, &cur, WK__TPC_REG_WAITING,
 							      memory_order_acq_rel,
 							      memory_order_acquire);
-		wkc_annotate_acquire(&t->join_reg); /* its acquire half */
+		wk__annotate_acquire(&t->join_reg); /* its acquire half */
 		if (won)
 			return;
 		/* A wake arrived meanwhile (REGISTERING|WAKING) and left the
@@ -80,7 +80,7 @@ static void cell_register(wk__tpc_task *t, const wk_waker *w)
 		{
 			wk_waker taken = t->join_waiter;
 			t->has_join_waiter = false;
-			wkc_annotate_release(&t->join_reg); /* the store's release */
+			wk__annotate_release(&t->join_reg); /* the store's release */
 			/* release: the slot is empty again for the next user. */
 			atomic_store_explicit(&t->join_reg, WK__TPC_REG_WAITING, memory_order_release);
 			wk_waker_wake(&taken);
@@ -96,10 +96,10 @@ static void cell_register(wk__tpc_task *t, const wk_waker *w)
 static void cell_wake(wk__tpc_task *t)
 {
 	uint32_t prev;
-	wkc_annotate_release(&t->join_reg); /* the RMW's release half */
+	wk__annotate_release(&t->join_reg); /* the RMW's release half */
 	/* acq_rel: see the registrar's slot writes; announce the wake. */
 	prev = atomic_fetch_or_explicit(&t->join_reg, WK__TPC_REG_WAKING, memory_order_acq_rel);
-	wkc_annotate_acquire(&t->join_reg); /* its acquire half */
+	wk__annotate_acquire(&t->join_reg); /* its acquire half */
 	if (prev == WK__TPC_REG_WAITING) {
 		wk_waker taken;
 		bool had = t->has_join_waiter;
@@ -107,7 +107,7 @@ static void cell_wake(wk__tpc_task *t)
 			taken = t->join_waiter;
 			t->has_join_waiter = false;
 		}
-		wkc_annotate_release(&t->join_reg); /* the RMW's release */
+		wk__annotate_release(&t->join_reg); /* the RMW's release */
 		/* release: the slot is free for a later registration. */
 		atomic_fetch_and_explicit(&t->join_reg, ~WK__TPC_REG_WAKING, memory_order_release);
 		if (had)
@@ -124,9 +124,9 @@ void wk__tpc_join_cell_clear(wk__tpc_task *t)
 		wk_waker_drop(&t->join_waiter);
 	}
 	/* Right before the memory is freed or cached: forget its edges. */
-	wkc_annotate_freeing(&t->join_done);
-	wkc_annotate_freeing(&t->join_reg);
-	wkc_annotate_freeing(&t->join_refs);
+	wk__annotate_freeing(&t->join_done);
+	wk__annotate_freeing(&t->join_reg);
+	wk__annotate_freeing(&t->join_refs);
 }
 
 /* ---- the owner's side ----------------------------------------------------------- */
@@ -140,7 +140,7 @@ void wk__tpc_join_finish(wk__tpc_task *t, wk_tpc_join_status status)
 			wk_local_waker_wake(&w);
 		}
 	} else if (t->kind & WK__TPC_TASK_JOIN_SHARED) {
-		wkc_annotate_release(&t->join_done); /* the store's release */
+		wk__annotate_release(&t->join_done); /* the store's release */
 		/* release: the output written before is visible to the handle. */
 		atomic_store_explicit(&t->join_done, (uint32_t)status, memory_order_release);
 		cell_wake(t);
@@ -149,11 +149,11 @@ void wk__tpc_join_finish(wk__tpc_task *t, wk_tpc_join_status status)
 
 bool wk__tpc_join_core_release(wk__tpc_task *t)
 {
-	wkc_annotate_release(&t->join_refs); /* the decrement's release half */
+	wk__annotate_release(&t->join_refs); /* the decrement's release half */
 	/* acq_rel: the last owner sees the other's last use before freeing. */
 	if (atomic_fetch_sub_explicit(&t->join_refs, 1, memory_order_acq_rel) != 1)
 		return false;
-	wkc_annotate_acquire(&t->join_refs); /* the last one's acquire half */
+	wk__annotate_acquire(&t->join_refs); /* the last one's acquire half */
 	return true;
 }
 

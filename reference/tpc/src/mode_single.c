@@ -24,7 +24,7 @@
 
 #include <stdlib.h>
 
-#include "wkc/annotate.h"
+#include "wk_annotate.h"
 
 #define FLAG_POOL 256u
 
@@ -53,7 +53,7 @@ static int claim_flag(unsigned *out)
 		if (atomic_compare_exchange_strong_explicit(&flag_used[i], &expected, 1,
 							    memory_order_acquire,
 							    memory_order_relaxed)) {
-			wkc_annotate_acquire(&flag_used[i]); /* the CAS's acquire */
+			wk__annotate_acquire(&flag_used[i]); /* the CAS's acquire */
 			(void)wk_flag_take(&flag_pool[i]); /* forget a stale raise */
 			*out = i;
 			return 0;
@@ -64,7 +64,7 @@ static int claim_flag(unsigned *out)
 
 static void release_flag(unsigned i)
 {
-	wkc_annotate_release(&flag_used[i]); /* the store's release */
+	wk__annotate_release(&flag_used[i]); /* the store's release */
 	/* release: this task's last use of the flag precedes the next claim. */
 	atomic_store_explicit(&flag_used[i], 0, memory_order_release);
 }
@@ -76,13 +76,13 @@ wk_tpc_single *wk_tpc_single_create(const wk_tpc_config *cfg)
 	if (ex == NULL)
 		return NULL;
 	atomic_init(&ex->incoming, NULL);
-	wkc_annotate_atomic(&ex->incoming, sizeof ex->incoming);
+	wk__annotate_atomic(&ex->incoming, sizeof ex->incoming);
 	atomic_init(&ex->live, 0);
-	wkc_annotate_atomic(&ex->live, sizeof ex->live);
+	wk__annotate_atomic(&ex->live, sizeof ex->live);
 	/* The static pool: atomic for the whole process (again per executor,
 	 * which is harmless: a static object is never freed). */
-	wkc_annotate_atomic(flag_used, sizeof flag_used);
-	wkc_annotate_atomic(&flag_cursor, sizeof flag_cursor);
+	wk__annotate_atomic(flag_used, sizeof flag_used);
+	wk__annotate_atomic(&flag_cursor, sizeof flag_cursor);
 	return ex;
 }
 
@@ -103,15 +103,15 @@ int wk_tpc_single_spawn(wk_tpc_single *ex, int core, unsigned flags, wk_future *
 		wk_future_drop(future);
 		return -1;
 	}
-	wkc_annotate_acquire(&ex->live); /* the CAS's acquire */
+	wk__annotate_acquire(&ex->live); /* the CAS's acquire */
 	if (claim_flag(&flag) != 0) {
-		wkc_annotate_release(&ex->live); /* the store's release */
+		wk__annotate_release(&ex->live); /* the store's release */
 		atomic_store_explicit(&ex->live, 0, memory_order_release);
 		wk_future_drop(future);
 		return -1;
 	}
 	ex->incoming_flag = flag;
-	wkc_annotate_release(&ex->incoming); /* the store's release */
+	wk__annotate_release(&ex->incoming); /* the store's release */
 	/* release: publishes the future and incoming_flag to the driver. */
 	atomic_store_explicit(&ex->incoming, future, memory_order_release);
 	return 0;
@@ -122,7 +122,7 @@ static void finish_task(wk_tpc_single *ex)
 	wk_future_drop(ex->task);
 	ex->task = NULL;
 	release_flag(ex->flag);
-	wkc_annotate_release(&ex->live); /* the store's release */
+	wk__annotate_release(&ex->live); /* the store's release */
 	/* release: the next spawn (acquire CAS) sees this task gone. */
 	atomic_store_explicit(&ex->live, 0, memory_order_release);
 }
@@ -142,7 +142,7 @@ int wk_tpc_single_run_until_quiescent(wk_tpc_single *ex, uint64_t timeout_ns)
 			wk_future *f = atomic_exchange_explicit(&ex->incoming, NULL, memory_order_acquire);
 			if (f == NULL)
 				return 1;
-			wkc_annotate_acquire(&ex->incoming); /* the exchange's acquire */
+			wk__annotate_acquire(&ex->incoming); /* the exchange's acquire */
 			ex->task = f;
 			ex->flag = ex->incoming_flag;
 			ex->poll_due = true;
@@ -166,7 +166,7 @@ size_t wk_tpc_single_live_tasks(const wk_tpc_single *ex)
 	/* acquire: a snapshot that sees a completion's effects. */
 	size_t live = atomic_load_explicit(&((wk_tpc_single *)ex)->live, memory_order_acquire);
 	if (live == 0)
-		wkc_annotate_acquire(&ex->live); /* the load's acquire, of a completion */
+		wk__annotate_acquire(&ex->live); /* the load's acquire, of a completion */
 	return live;
 }
 
@@ -180,11 +180,11 @@ void wk_tpc_single_destroy(wk_tpc_single *ex)
 	/* acquire: pairs with the release in spawn. */
 	f = atomic_exchange_explicit(&ex->incoming, NULL, memory_order_acquire);
 	if (f != NULL) {
-		wkc_annotate_acquire(&ex->incoming); /* the exchange's acquire */
+		wk__annotate_acquire(&ex->incoming); /* the exchange's acquire */
 		wk_future_drop(f);
 		release_flag(ex->incoming_flag);
 	}
-	wkc_annotate_freeing(&ex->incoming);
-	wkc_annotate_freeing(&ex->live);
+	wk__annotate_freeing(&ex->incoming);
+	wk__annotate_freeing(&ex->live);
 	free(ex);
 }

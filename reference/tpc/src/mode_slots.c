@@ -14,7 +14,7 @@
 
 #include <stdlib.h>
 
-#include "wkc/annotate.h"
+#include "wk_annotate.h"
 
 #define DRAIN_BATCH 64
 
@@ -111,7 +111,7 @@ wk_tpc_slots *wk_tpc_slots_create(const wk_tpc_config *cfg)
 	ex->map_mask = mapsize - 1;
 	ex->capacity = cap;
 	atomic_init(&ex->live, 0);
-	wkc_annotate_atomic(&ex->live, sizeof ex->live);
+	wk__annotate_atomic(&ex->live, sizeof ex->live);
 	wk__tpc_rq_init(&ex->inbox);
 	return ex;
 }
@@ -251,6 +251,6 @@ void wk_tpc_slots_destroy(wk_tpc_slots *ex)
 	}
 	wk_slot_table_free(ex->table); /* wakers of its ids stay harmless */
 	free(ex->map);
-	wkc_annotate_freeing(&ex->inbox); /* remote_queue.c's edges */
+	wk__annotate_freeing(&ex->inbox); /* remote_queue.c's edges */
 	free(ex);
 }

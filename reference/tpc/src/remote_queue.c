@@ -36,14 +36,14 @@
  */
 #include "tpc_internal.h"
 
-#include "wkc/annotate.h"
+#include "wk_annotate.h"
 
 void wk__tpc_rq_init(wk__tpc_rqueue *q)
 {
 	atomic_init(&q->head, WK__TPC_RQ_EMPTY);
-	wkc_annotate_atomic(&q->head, sizeof q->head);
+	wk__annotate_atomic(&q->head, sizeof q->head);
 	atomic_init(&q->wake_seq, 0);
-	wkc_annotate_atomic(&q->wake_seq, sizeof q->wake_seq);
+	wk__annotate_atomic(&q->wake_seq, sizeof q->wake_seq);
 }
 
 void wk__tpc_rq_unpark(wk__tpc_rqueue *q)
@@ -63,7 +63,7 @@ bool wk__tpc_rq_push(wk__tpc_rqueue *q, wk__tpc_rnode *n)
 			return false;
 		n->next = old == WK__TPC_RQ_SLEEPING ? NULL : (wk__tpc_rnode *)old;
 		/* The release of the CAS below, for helgrind and DRD. */
-		wkc_annotate_release(q);
+		wk__annotate_release(q);
 		/* release on success: publishes *n and the pusher's prior writes
 		 * to the owner's acquire take.  relaxed on failure: re-read only. */
 		if (atomic_compare_exchange_weak_explicit(&q->head, &old, (uintptr_t)n,
@@ -96,7 +96,7 @@ wk__tpc_rnode *wk__tpc_rq_take(wk__tpc_rqueue *q)
 	uintptr_t head = atomic_exchange_explicit(&q->head, WK__TPC_RQ_EMPTY, memory_order_acquire);
 	/* The acquire of the exchange above, when it took something. */
 	if (head > WK__TPC_RQ_CLOSED)
-		wkc_annotate_acquire(q);
+		wk__annotate_acquire(q);
 	return reverse(head);
 }
 
@@ -123,6 +123,6 @@ wk__tpc_rnode *wk__tpc_rq_close(wk__tpc_rqueue *q)
 	uintptr_t head = atomic_exchange_explicit(&q->head, WK__TPC_RQ_CLOSED, memory_order_acquire);
 	/* The acquire of the exchange above, when it took something. */
 	if (head > WK__TPC_RQ_CLOSED)
-		wkc_annotate_acquire(q);
+		wk__annotate_acquire(q);
 	return reverse(head);
 }

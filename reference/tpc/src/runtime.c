@@ -43,7 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wkc/annotate.h"
+#include "wk_annotate.h"
 
 #define BATCH 64
 #define QUIESCE_RECHECK_NS 1000000u
@@ -215,15 +215,15 @@ wk_tpc_runtime *wk_tpc_create(const wk_tpc_config *cfg)
 	rt->cfg.schedule_len = 0;
 	rt->ncores = n;
 	atomic_init(&rt->stop, 0);
-	wkc_annotate_atomic(&rt->stop, sizeof rt->stop);
+	wk__annotate_atomic(&rt->stop, sizeof rt->stop);
 	atomic_init(&rt->rr, 0);
-	wkc_annotate_atomic(&rt->rr, sizeof rt->rr);
+	wk__annotate_atomic(&rt->rr, sizeof rt->rr);
 	atomic_init(&rt->foreign_seq, 0);
-	wkc_annotate_atomic(&rt->foreign_seq, sizeof rt->foreign_seq);
+	wk__annotate_atomic(&rt->foreign_seq, sizeof rt->foreign_seq);
 	atomic_init(&rt->idle_seq, 0);
-	wkc_annotate_atomic(&rt->idle_seq, sizeof rt->idle_seq);
+	wk__annotate_atomic(&rt->idle_seq, sizeof rt->idle_seq);
 	atomic_init(&rt->quiesce_waiters, 0);
-	wkc_annotate_atomic(&rt->quiesce_waiters, sizeof rt->quiesce_waiters);
+	wk__annotate_atomic(&rt->quiesce_waiters, sizeof rt->quiesce_waiters);
 	rt->shared = wk__tpc_shared_new(n, cfg->foreign_policy);
 	if (rt->shared == NULL) {
 		destroy_partial(rt);

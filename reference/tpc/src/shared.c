@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wkc/annotate.h"
+#include "wk_annotate.h"
 
 wk__tpc_shared *wk__tpc_shared_new(unsigned ncores, wk_tpc_foreign_policy policy)
 {
@@ -38,9 +38,9 @@ wk__tpc_shared *wk__tpc_shared_new(unsigned ncores, wk_tpc_foreign_policy policy
 	memset(block, 0, size);
 	s = block;
 	atomic_init(&s->refs, 1);
-	wkc_annotate_atomic(&s->refs, sizeof s->refs);
+	wk__annotate_atomic(&s->refs, sizeof s->refs);
 	atomic_init(&s->foreign_tasks, 0);
-	wkc_annotate_atomic(&s->foreign_tasks, sizeof s->foreign_tasks);
+	wk__annotate_atomic(&s->foreign_tasks, sizeof s->foreign_tasks);
 	s->ncores = ncores;
 	s->policy = policy;
 	s->queues = (wk__tpc_rqueue *)(void *)((char *)block + head);
@@ -59,14 +59,14 @@ void wk__tpc_shared_release(wk__tpc_shared *s)
 {
 	unsigned i;
 	/* The release half of the decrement below. */
-	wkc_annotate_release(&s->refs);
+	wk__annotate_release(&s->refs);
 	/* acq_rel: see the file comment. */
 	if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	/* The acquire half of the last decrement. */
-	wkc_annotate_acquire(&s->refs);
-	wkc_annotate_freeing(&s->refs);
+	wk__annotate_acquire(&s->refs);
+	wk__annotate_freeing(&s->refs);
 	for (i = 0; i < s->ncores; i++)
-		wkc_annotate_freeing(&s->queues[i]); /* remote_queue.c's edges */
+		wk__annotate_freeing(&s->queues[i]); /* remote_queue.c's edges */
 	free(s);
 }

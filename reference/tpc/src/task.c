@@ -79,7 +79,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
-#include "wkc/annotate.h"
+#include "wk_annotate.h"
 
 static const wk_raw_waker_vtable local_vtable;
 static const wk_raw_waker_vtable local_vtable_traced;
@@ -102,7 +102,7 @@ wk__tpc_task *wk__tpc_task_new_remote(wk__tpc_shared *shared, wk_future *future,
 	t->node.next = NULL;
 	t->node.kind = WK__TPC_RNODE_SPAWN;
 	atomic_init(&t->state, WK__TPC_IDLE);
-	wkc_annotate_atomic(&t->state, sizeof t->state);
+	wk__annotate_atomic(&t->state, sizeof t->state);
 	t->kind = kind;
 	t->own = 0;
 	t->refs = 1; /* the runtime's reference */
@@ -114,15 +114,15 @@ wk__tpc_task *wk__tpc_task_new_remote(wk__tpc_shared *shared, wk_future *future,
 	t->run_next = NULL;
 	t->all.prev = t->all.next = NULL;
 	atomic_init(&t->handle, NULL);
-	wkc_annotate_atomic(&t->handle, sizeof t->handle);
+	wk__annotate_atomic(&t->handle, sizeof t->handle);
 	t->id = id;
 	if (kind & WK__TPC_TASK_JOIN_SHARED) {
 		atomic_init(&t->join_done, 0);
-		wkc_annotate_atomic(&t->join_done, sizeof t->join_done);
+		wk__annotate_atomic(&t->join_done, sizeof t->join_done);
 		atomic_init(&t->join_reg, WK__TPC_REG_WAITING);
-		wkc_annotate_atomic(&t->join_reg, sizeof t->join_reg);
+		wk__annotate_atomic(&t->join_reg, sizeof t->join_reg);
 		atomic_init(&t->join_refs, 2); /* core side + handle */
-		wkc_annotate_atomic(&t->join_refs, sizeof t->join_refs);
+		wk__annotate_atomic(&t->join_refs, sizeof t->join_refs);
 		t->has_join_waiter = false;
 		wk__tpc_shared_retain(shared); /* the counters must outlive a late handle */
 	}
@@ -225,7 +225,7 @@ static void retire_slow(wk__tpc_task *t)
 
 	if (h != NULL) {
 		/* The acquire of the load above (the install edge, waker.c). */
-		wkc_annotate_acquire(h);
+		wk__annotate_acquire(h);
 		/* owner-only field: later wakes find a COMPLETE placeholder */
 		h->task = &wk__tpc_retired_task;
 		/* relaxed: the task is not polling, so no thread-safe waker can

@@ -44,7 +44,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
-#include "wkc/annotate.h"
+#include "wk_annotate.h"
 
 /* ---- handles ----------------------------------------------------------------- */
 
@@ -57,21 +57,43 @@ static void handle_retain(wk__tpc_handle *h, const char *op)
 			 h->task_id);
 }
 
-void wk__tpc_handle_release(wk__tpc_handle *h)
+/* The last reference went (out of line: a drop keeps no frame for it). */
+static WK__TPC_RARE void handle_free(wk__tpc_handle *h)
+{
+	wk__tpc_shared *s = h->shared;
+	/* The acquire half of the last decrement (wk__tpc_handle_release). */
+	wk__annotate_acquire(&h->refs);
+	wk__annotate_freeing(&h->refs);
+	wk__annotate_freeing(&h->queued);
+	wk__annotate_freeing(h);
+	free(h);
+	wk__tpc_shared_release(s);
+}
+
+/* One reference fewer.  `annotated` is a constant at both calls below, so
+ * that the plain instance, the one a native process runs, keeps a drop
+ * free of any frame (wk_annotate.h). */
+WK__TPC_HOT void handle_release_at(wk__tpc_handle *h, bool annotated)
 {
 	/* The release half of the decrement below. */
-	wkc_annotate_release(&h->refs);
+	if (annotated)
+		wk__annotate_release(&h->refs);
 	/* acq_rel: the last release sees every other holder's use before the free. */
-	if (atomic_fetch_sub_explicit(&h->refs, 1, memory_order_acq_rel) == 1) {
-		wk__tpc_shared *s = h->shared;
-		/* The acquire half of the last decrement. */
-		wkc_annotate_acquire(&h->refs);
-		wkc_annotate_freeing(&h->refs);
-		wkc_annotate_freeing(&h->queued);
-		wkc_annotate_freeing(h);
-		free(h);
-		wk__tpc_shared_release(s);
-	}
+	if (atomic_fetch_sub_explicit(&h->refs, 1, memory_order_acq_rel) == 1)
+		handle_free(h);
+}
+
+static WK__TPC_NOINLINE void handle_release_annotated(wk__tpc_handle *h)
+{
+	handle_release_at(h, true);
+}
+
+void wk__tpc_handle_release(wk__tpc_handle *h)
+{
+	if (WK__TPC_UNLIKELY(wk__annotating()))
+		handle_release_annotated(h);
+	else
+		handle_release_at(h, false);
 }
 
 wk__tpc_handle *wk__tpc_handle_get(wk__tpc_task *t)
@@ -81,7 +103,7 @@ wk__tpc_handle *wk__tpc_handle_get(wk__tpc_task *t)
 	wk__tpc_handle *expected = NULL;
 	if (WK__TPC_LIKELY(h != NULL)) {
 		/* The acquire of the load above (the install edge, keyed by h). */
-		wkc_annotate_acquire(h);
+		wk__annotate_acquire(h);
 		return h;
 	}
 	h = malloc(sizeof *h);
@@ -91,12 +113,12 @@ wk__tpc_handle *wk__tpc_handle_get(wk__tpc_task *t)
 	h->node.next = NULL;
 	h->node.kind = WK__TPC_RNODE_WAKE;
 	atomic_init(&h->queued, 0);
-	wkc_annotate_atomic(&h->queued, sizeof h->queued);
+	wk__annotate_atomic(&h->queued, sizeof h->queued);
 	h->core_index = t->core->index;
 	h->rq = t->core->rq;
 	h->vtable = t->core->det != NULL ? &wk__tpc_handle_vtable_traced : &wk__tpc_handle_vtable;
 	atomic_init(&h->refs, 1); /* the task's reference, dropped when the task goes */
-	wkc_annotate_atomic(&h->refs, sizeof h->refs);
+	wk__annotate_atomic(&h->refs, sizeof h->refs);
 	h->shared = t->shared;
 	wk__tpc_shared_retain(h->shared);
 	h->task = t;
@@ -104,14 +126,14 @@ wk__tpc_handle *wk__tpc_handle_get(wk__tpc_task *t)
 	h->owner_thread = t->owner_thread;
 	h->local_only = (t->kind & WK__TPC_TASK_LOCAL_ONLY) != 0;
 	/* The release of the CAS below, keyed by the handle it publishes. */
-	wkc_annotate_release(h);
+	wk__annotate_release(h);
 	/* release on success: publishes *h; acquire on failure: reads the winner. */
 	if (atomic_compare_exchange_strong_explicit(&t->handle, &expected, h, memory_order_acq_rel,
 						    memory_order_acquire))
 		return h;
 	/* The acquire of the failed CAS: the winner's handle. */
-	wkc_annotate_acquire(expected);
-	wkc_annotate_freeing(h);
+	wk__annotate_acquire(expected);
+	wk__annotate_freeing(h);
 	wk__tpc_shared_release(h->shared);
 	free(h);
 	return expected;
@@ -128,12 +150,12 @@ static WK__TPC_NOINLINE void route(wk__tpc_handle *h, const char *op)
 			 "policy is abort",
 			 op, h->task_id, h->core_index, h->owner_thread, wk_thread_id());
 	/* The release half of the exchange below. */
-	wkc_annotate_release(&h->queued);
+	wk__annotate_release(&h->queued);
 	/* acq_rel: see the file comment. */
 	if (atomic_exchange_explicit(&h->queued, 1, memory_order_acq_rel) != 0)
 		return; /* already queued: this wake coalesces with it */
 	/* Its acquire half: the owner's earlier use of the node's link. */
-	wkc_annotate_acquire(&h->queued);
+	wk__annotate_acquire(&h->queued);
 	handle_retain(h, op); /* the queue's reference */
 	if (!wk__tpc_rq_push(h->rq, &h->node)) {
 		/* Runtime gone: the wake has nowhere to go, and nothing to wake.
