@@ -25,8 +25,10 @@
  *   (tokio #7589, #1788) would look correct to ThreadSanitizer.  So:
  *     - the sequence counter and the slot counter are relaxed RMWs (atomic,
  *       totally ordered per counter, no happens-before edges);
- *     - an event's fields are plain stores into a slot only its writer
- *       touches, published by a release store of the slot's `ready` flag;
+ *     - an event's fields are relaxed atomic stores into a slot only its
+ *       writer touches (atomic so that helgrind and DRD, which cannot see
+ *       the flag's ordering cheaply, need no edge per event), published by
+ *       a release store of the slot's `ready` flag;
  *       only the oracle thread loads `ready` (acquire), after the check has
  *       quiesced, so the only edges created point at the reader;
  *     - slot chunks are allocated up front for the capacity asked for; a
