@@ -444,27 +444,42 @@ void wkc_chk_wake_poll_end_race(wkc_ctx *cx)
  * at most park_ms of real time, and detection is probabilistic
  * (spec/executor.md, section 9).
  */
+/* The one task of the going-to-sleep races: each poll hands a clone to
+ * the courier, waits until it holds it, and returns Pending; the courier
+ * wakes a swept moment after the return.  Ready once *gate is 1. */
+typedef struct sweep_task {
+	wkc_step steps[2];
+	wkc_probe_spec spec;
+} sweep_task;
+
+static wkc_probe *sweep_task_spawn(wkc_scene *s, sweep_task *t, const _Atomic uint32_t *gate)
+{
+	enum { SWEEP = 8192 };
+	wkc_probe *p;
+	t->steps[0] = (wkc_step)HAND(1, WKC_FOREVER, WKC_SRC_CX, WKC_CA_WAKE, WKC_TRIG_RETURN_SWEEP,
+				     0, SWEEP);
+	t->steps[1] = (wkc_step)S(1, WKC_FOREVER, WKC_OP_AWAIT_TAKEN, 0);
+	t->spec = (wkc_probe_spec){.steps = t->steps, .nsteps = 2, .gate = gate, .gate_target = 1};
+	p = wkc_scene_probe(s, &t->spec);
+	if (wkc_scene_spawn(s, p, WKC_ANY_CORE, 0) != 0)
+		wkc_skip(s->cx, "the executor refused the task");
+	return p;
+}
+
 /* @proves WK-EXEC-003 */
 void wkc_chk_wake_park_race(wkc_ctx *cx)
 {
-	enum { SWEEP = 8192, PARK_POLLS = 20000 };
+	enum { PARK_POLLS = 20000 };
 	static const double park_ms = 1500.0;
 	wkc_scene *s = wkc_scene_begin(cx, &(wkc_scene_opts){.ids = WKC_IDS(wake_park_race),
 							     .lost_id = "WK-EXEC-003",
 							     .couriers = 1,
 							     .trace_capacity = 1u << 17});
 	_Atomic uint32_t gate = 0;
-	const wkc_step steps[] = {
-		HAND(1, WKC_FOREVER, WKC_SRC_CX, WKC_CA_WAKE, WKC_TRIG_RETURN_SWEEP, 0, SWEEP),
-		S(1, WKC_FOREVER, WKC_OP_AWAIT_TAKEN, 0),
-	};
-	const wkc_probe_spec spec = {.steps = steps, .nsteps = NSTEPS(steps), .gate = &gate,
-				     .gate_target = 1};
-	wkc_probe *p = wkc_scene_probe(s, &spec);
+	sweep_task task;
+	wkc_probe *p = sweep_task_spawn(s, &task, &gate);
 	race_arg race = {&p, 1, PARK_POLLS};
 	double t0;
-	if (wkc_scene_spawn(s, p, WKC_ANY_CORE, 0) != 0)
-		wkc_skip(cx, "the executor refused the task");
 	/* Real time, whatever the profile (see wake_poll_end_race). */
 	t0 = wkc_scene_now_ms();
 	(void)wkc_scene_drive(s, raced_enough, &race, park_ms / s->wait_factor);
@@ -502,26 +517,19 @@ void wkc_chk_wake_park_race(wkc_ctx *cx)
 /* @proves WK-EXEC-025 */
 void wkc_chk_wake_run_park_race(wkc_ctx *cx)
 {
-	enum { SWEEP = 8192, RUN_POLLS = 20000 };
+	enum { RUN_POLLS = 20000 };
 	static const double race_ms = 1500.0, run_slice_ms = 250.0;
 	wkc_scene *s = wkc_scene_begin(cx, &(wkc_scene_opts){.ids = WKC_IDS(wake_run_park_race),
 							     .lost_id = "WK-EXEC-003",
 							     .couriers = 1,
 							     .trace_capacity = 1u << 17});
 	_Atomic uint32_t gate = 0;
-	const wkc_step steps[] = {
-		HAND(1, WKC_FOREVER, WKC_SRC_CX, WKC_CA_WAKE, WKC_TRIG_RETURN_SWEEP, 0, SWEEP),
-		S(1, WKC_FOREVER, WKC_OP_AWAIT_TAKEN, 0),
-	};
-	const wkc_probe_spec spec = {.steps = steps, .nsteps = NSTEPS(steps), .gate = &gate,
-				     .gate_target = 1};
-	wkc_probe *p = wkc_scene_probe(s, &spec);
+	sweep_task task;
+	wkc_probe *p = sweep_task_spawn(s, &task, &gate);
 	race_arg race = {&p, 1, RUN_POLLS};
 	uint64_t slice_ns = (uint64_t)(wkc_scene_ms(s, run_slice_ms) * 1e6);
 	unsigned calls = 0, judged;
 	double t0, deadline;
-	if (wkc_scene_spawn(s, p, WKC_ANY_CORE, 0) != 0)
-		wkc_skip(cx, "the executor refused the task");
 	/* Real time, whatever the profile (see wake_poll_end_race). */
 	t0 = wkc_scene_now_ms();
 	deadline = t0 + race_ms / s->wait_factor;

@@ -43,6 +43,21 @@ static void header_to_json(const wkc__run_header *h, wkc__buf *b)
 	wkc__buf_puts(b, "}\n");
 }
 
+/* "key":[{"id":...,"msg":...},...] */
+static void put_items(wkc__buf *b, const char *key, const wkc__failure *items, size_t n)
+{
+	put_key(b, key);
+	wkc__buf_putc(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		wkc__buf_puts(b, i ? ",{\"id\":" : "{\"id\":");
+		wkc__json_str(b, items[i].id);
+		wkc__buf_puts(b, ",\"msg\":");
+		wkc__json_str(b, items[i].msg);
+		wkc__buf_putc(b, '}');
+	}
+	wkc__buf_putc(b, ']');
+}
+
 static void result_to_json(const wkc__result *r, wkc__buf *b)
 {
 	wkc__buf_puts(b, "{\"type\":\"result\"");
@@ -51,26 +66,9 @@ static void result_to_json(const wkc__result *r, wkc__buf *b)
 	put_str_or_null(b, "status", wkc__status_name(r->status));
 	put_str_or_null(b, "reason", r->reason);
 	put_str_or_null(b, "charged", r->charged);
-	put_key(b, "failures");
-	wkc__buf_putc(b, '[');
-	for (size_t i = 0; i < r->nfailures; i++) {
-		wkc__buf_puts(b, i ? ",{\"id\":" : "{\"id\":");
-		wkc__json_str(b, r->failures[i].id);
-		wkc__buf_puts(b, ",\"msg\":");
-		wkc__json_str(b, r->failures[i].msg);
-		wkc__buf_putc(b, '}');
-	}
-	wkc__buf_printf(b, "],\"dropped_failures\":%zu", r->dropped_failures);
-	put_key(b, "unexercised");
-	wkc__buf_putc(b, '[');
-	for (size_t i = 0; i < r->nunexercised; i++) {
-		wkc__buf_puts(b, i ? ",{\"id\":" : "{\"id\":");
-		wkc__json_str(b, r->unexercised[i].id);
-		wkc__buf_puts(b, ",\"msg\":");
-		wkc__json_str(b, r->unexercised[i].msg);
-		wkc__buf_putc(b, '}');
-	}
-	wkc__buf_putc(b, ']');
+	put_items(b, "failures", r->failures, r->nfailures);
+	wkc__buf_printf(b, ",\"dropped_failures\":%zu", r->dropped_failures);
+	put_items(b, "unexercised", r->unexercised, r->nunexercised);
 	put_key(b, "notes");
 	wkc__buf_putc(b, '[');
 	for (size_t i = 0; i < r->nnotes; i++) {
