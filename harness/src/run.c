@@ -190,6 +190,8 @@ static int run_one(const wkc__opts *o, const wkc__build_info *bi, const wkc__pro
 	}
 	if (wkc__mkdirs(out) != 0 || wkc__mkdirs(path = wkc__xasprintf("%s/logs", out)) != 0) {
 		wkc__error("cannot create the output directory %s: %s", out, strerror(errno));
+		free(sel_checks);
+		wkc__adapter_sel_free(&sel);
 		return WKC__EXIT_USAGE;
 	}
 	free(path);
@@ -222,6 +224,7 @@ static int run_one(const wkc__opts *o, const wkc__build_info *bi, const wkc__pro
 		free(path);
 		wkc__header_free(&st.h);
 		wkc__adapter_sel_free(&sel);
+		free(sel_checks);
 		return rc;
 	}
 
