@@ -98,6 +98,7 @@ int wkc__cmd_child(int argc, char **argv, const wkc__build_info *bi)
 	fprintf(stderr, "wakerconf: check %s (%s) on %s %s, seed 0x%016llx%s\n", c->name, c->ids,
 		a->name, a->version, (unsigned long long)seed, pressure ? ", pressure on" : "");
 	c->run(&cx);
+	wkc__watch_stop();
 	wkc__proto_send(cx.report_fd, "done", NULL, NULL);
 	fflush(NULL);
 	/* Return normally: sanitizer leak checks run at exit. */

@@ -89,6 +89,7 @@ static struct {
 	_Atomic uint64_t timeout_ns; /* run(): its timeout */
 	_Atomic uint64_t progress;  /* polls begun (wkc_progress) */
 	_Atomic int stack_done;     /* the driver wrote its backtrace */
+	_Atomic int stop;           /* the check returned: the watchdog ends */
 	_Atomic int stack_fd;       /* where it writes it (set before the signal) */
 	pthread_t driver;
 	pthread_t thread;
@@ -230,6 +231,9 @@ static void *watchdog(void *arg)
 		uint64_t t, start, bound, p;
 		int kind;
 		nanosleep(&d, NULL);
+		/* relaxed: only tells the loop to end; the join orders the rest. */
+		if (atomic_load_explicit(&w.stop, memory_order_relaxed))
+			return NULL;
 		t = now_ns();
 		/* relaxed: a count, compared with the previous sample. */
 		p = atomic_load_explicit(&w.progress, memory_order_relaxed);
@@ -325,6 +329,7 @@ void wkc__watch_init(wkc_ctx *cx, double scale, double deadline_ms)
 	atomic_init(&w.timeout_ns, 0);
 	atomic_init(&w.progress, 0);
 	atomic_init(&w.stack_done, 0);
+	atomic_init(&w.stop, 0);
 	atomic_init(&w.stack_fd, -1);
 	wkc_annotate_atomic(&w.gen, sizeof w.gen);
 	wkc_annotate_atomic(&w.kind, sizeof w.kind);
@@ -336,6 +341,7 @@ void wkc__watch_init(wkc_ctx *cx, double scale, double deadline_ms)
 	wkc_annotate_atomic(&w.timeout_ns, sizeof w.timeout_ns);
 	wkc_annotate_atomic(&w.progress, sizeof w.progress);
 	wkc_annotate_atomic(&w.stack_done, sizeof w.stack_done);
+	wkc_annotate_atomic(&w.stop, sizeof w.stop);
 	wkc_annotate_atomic(&w.stack_fd, sizeof w.stack_fd);
 	/* backtrace() loads its unwinder on first use: not in a handler. */
 	(void)backtrace(warm, 4);
@@ -348,16 +354,24 @@ void wkc__watch_init(wkc_ctx *cx, double scale, double deadline_ms)
 
 static void ensure_started(void)
 {
-	pthread_attr_t attr;
 	if (w.started)
 		return;
-	w.started = true;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&w.thread, &attr, watchdog, NULL) != 0)
+	w.started = pthread_create(&w.thread, NULL, watchdog, NULL) == 0;
+	if (!w.started)
 		fprintf(stderr, "wakerconf: warning: cannot start the adapter watchdog: %s\n",
 			strerror(errno));
-	pthread_attr_destroy(&attr);
+}
+
+void wkc__watch_stop(void)
+{
+	if (!w.started)
+		return;
+	/* relaxed: see the watchdog's loop. */
+	atomic_store_explicit(&w.stop, 1, memory_order_relaxed);
+	/* Joined, so that the child exits with no thread of the harness's
+	 * left running (ThreadSanitizer sleeps a second at exit otherwise). */
+	pthread_join(w.thread, NULL);
+	w.started = false;
 }
 
 /* The seqlock's write side (driver only). */

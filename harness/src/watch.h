@@ -31,6 +31,9 @@ const char *wkc__call_name(wkc__call_kind k);
  * at which the runner kills the check (0: unknown). */
 void wkc__watch_init(wkc_ctx *cx, double scale, double deadline_ms);
 
+/* End the watchdog (the check returned); idempotent. */
+void wkc__watch_stop(void);
+
 /* create(), watched; wkc_create (ctx.c) judges the result. */
 wkc_executor *wkc__watched_create(wkc_ctx *cx, const wkc_config *cfg, char *err, size_t errlen);
 
