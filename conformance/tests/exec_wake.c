@@ -234,6 +234,15 @@ static unsigned same_thread_attempt(wkc_ctx *cx, bool grouped)
 /* @proves WK-EXEC-002 */
 void wkc_chk_wake_same_thread(wkc_ctx *cx)
 {
+	/* Decided from the capabilities before any executor exists: a skip
+	 * ends the process at once. */
+	wkc_scene caps_only = {.a = wkc_adapter_of(cx)};
+	int core;
+	uint32_t flags;
+	if (!wkc_scene_pinned_spawn(&caps_only, &core, &flags))
+		wkc_skip(cx, "tasks may run on different threads and none can be pinned");
+	if (HAS(&caps_only, WKC_CAP_LOCAL_ONLY) && !wkc_scene_local_spawn(&caps_only, &core, &flags))
+		wkc_skip(cx, "no waker kind usable between tasks here");
 	if (same_thread_attempt(cx, false) > 0 || same_thread_attempt(cx, true) > 0)
 		return;
 	wkc_unexercised(cx, "WK-EXEC-002",

@@ -22,9 +22,9 @@
  * Adapter calls come from the driver thread only (adapter.h, THREADING),
  * so one "call in progress" record is enough.  Its fields are atomics the
  * driver writes and the watchdog reads, seqlock style: the driver bumps
- * `gen` to odd before changing them and to even after (release), the
- * watchdog reads gen (acquire), the fields, and gen again, and ignores a
- * snapshot taken while they changed.  Those edges join two harness threads
+ * `gen` to odd before changing them and to even after, the watchdog reads
+ * gen, the fields, and gen again, and ignores a snapshot taken while they
+ * changed; all of it sequentially consistent (write_begin says why).  Those edges join two harness threads
  * only; no executor or probe data is published through them.
  *
  * Time the driver spends inside a probe's poll (an executor that polls on
@@ -242,24 +242,20 @@ static void *watchdog(void *arg)
 			last_move = t;
 		}
 		{
-			/* acquire: pairs with the release that made gen even after
-			 * the record was written. */
-			unsigned g = atomic_load_explicit(&w.gen, memory_order_acquire);
+			/* seq_cst, like every access to the record (write_begin). */
+			unsigned g = atomic_load(&w.gen);
 			uint64_t since, poll_end, late, tmo, ref;
 			if (g & 1)
 				continue;
-			/* relaxed: validated by the second load of gen. */
-			kind = atomic_load_explicit(&w.kind, memory_order_relaxed);
-			start = atomic_load_explicit(&w.start_ns, memory_order_relaxed);
-			bound = atomic_load_explicit(&w.bound_ns, memory_order_relaxed);
-			tmo = atomic_load_explicit(&w.timeout_ns, memory_order_relaxed);
-			since = atomic_load_explicit(&w.in_poll_since, memory_order_relaxed);
-			poll_end = atomic_load_explicit(&w.last_poll_end, memory_order_relaxed);
-			late = atomic_load_explicit(&w.late_poll, memory_order_relaxed);
-			/* acquire fence: the loads above are ordered before the
-			 * re-read of gen (the seqlock read side). */
-			atomic_thread_fence(memory_order_acquire);
-			if (kind == WKC__CALL_NONE || atomic_load_explicit(&w.gen, memory_order_relaxed) != g)
+			/* Validated by the second load of gen. */
+			kind = atomic_load(&w.kind);
+			start = atomic_load(&w.start_ns);
+			bound = atomic_load(&w.bound_ns);
+			tmo = atomic_load(&w.timeout_ns);
+			since = atomic_load(&w.in_poll_since);
+			poll_end = atomic_load(&w.last_poll_end);
+			late = atomic_load(&w.late_poll);
+			if (kind == WKC__CALL_NONE || atomic_load(&w.gen) != g)
 				continue;
 			t = now_ns();
 			if (t < start)
@@ -285,8 +281,7 @@ static void *watchdog(void *arg)
 			bool busy = t - last_move < (uint64_t)(BUSY_MS * w.wait_factor * 1e6);
 			const char *expected = wkc__ctx_current_id(w.cx);
 			if (kind == WKC__CALL_RUN && busy) {
-				double tmo = (double)atomic_load_explicit(&w.timeout_ns,
-									  memory_order_relaxed) / 1e6;
+				double tmo = (double)atomic_load(&w.timeout_ns) / 1e6;
 				end_check("WK-HARN-015",
 					  wkc__xasprintf("adapter contract: run() had not returned after "
 							 "%.1f s for a %.0f ms timeout, while tasks kept being "
@@ -374,20 +369,19 @@ void wkc__watch_stop(void)
 	w.started = false;
 }
 
-/* The seqlock's write side (driver only). */
+/* The seqlock's write side (driver only).  Every access to gen and to
+ * the record's fields is sequentially consistent: one total order, so a
+ * watchdog that read gen even twice around its reads saw no write between
+ * them, with no fence (gcc's ThreadSanitizer refuses standalone fences).
+ * Cost is no concern: a few adapter calls and polls of the driver. */
 static void write_begin(void)
 {
-	/* relaxed increment to odd, then a release fence: the watchdog that
-	 * reads the fields after seeing an even gen either sees this odd one
-	 * on its re-read or none of these writes. */
-	atomic_fetch_add_explicit(&w.gen, 1, memory_order_relaxed);
-	atomic_thread_fence(memory_order_release);
+	atomic_fetch_add(&w.gen, 1);
 }
 
 static void write_end(void)
 {
-	/* release: the fields written above come with the even gen. */
-	atomic_fetch_add_explicit(&w.gen, 1, memory_order_release);
+	atomic_fetch_add(&w.gen, 1);
 }
 
 static uint64_t begin(wkc__call_kind kind, double bound_ms, uint64_t timeout_ns)
@@ -397,14 +391,13 @@ static uint64_t begin(wkc__call_kind kind, double bound_ms, uint64_t timeout_ns)
 		return t; /* no watch set up (a test of the harness itself) */
 	ensure_started();
 	write_begin();
-	/* relaxed: published by write_end's release. */
-	atomic_store_explicit(&w.start_ns, t, memory_order_relaxed);
-	atomic_store_explicit(&w.bound_ns, (uint64_t)(bound_ms * w.wait_factor * 1e6),
-			      memory_order_relaxed);
-	atomic_store_explicit(&w.timeout_ns, timeout_ns, memory_order_relaxed);
-	atomic_store_explicit(&w.last_poll_end, 0, memory_order_relaxed);
-	atomic_store_explicit(&w.late_poll, 0, memory_order_relaxed);
-	atomic_store_explicit(&w.kind, (int)kind, memory_order_relaxed);
+	/* seq_cst: the record's fields (write_begin). */
+	atomic_store(&w.start_ns, t);
+	atomic_store(&w.bound_ns, (uint64_t)(bound_ms * w.wait_factor * 1e6));
+	atomic_store(&w.timeout_ns, timeout_ns);
+	atomic_store(&w.last_poll_end, 0);
+	atomic_store(&w.late_poll, 0);
+	atomic_store(&w.kind, (int)kind);
 	write_end();
 	return t;
 }
@@ -418,10 +411,10 @@ static void end(uint64_t *poll_end, uint64_t *late)
 		return;
 	}
 	write_begin();
-	/* relaxed: the driver's own values; published by write_end. */
-	*poll_end = atomic_load_explicit(&w.last_poll_end, memory_order_relaxed);
-	*late = atomic_load_explicit(&w.late_poll, memory_order_relaxed);
-	atomic_store_explicit(&w.kind, WKC__CALL_NONE, memory_order_relaxed);
+	/* The driver's own values (seq_cst: the record, write_begin). */
+	*poll_end = atomic_load(&w.last_poll_end);
+	*late = atomic_load(&w.late_poll);
+	atomic_store(&w.kind, WKC__CALL_NONE);
 	write_end();
 }
 
@@ -436,18 +429,16 @@ void wkc_progress(wkc_ctx *cx)
 	/* relaxed: a count the watchdog only compares. */
 	atomic_fetch_add_explicit(&w.progress, 1, memory_order_relaxed);
 	if (on_driver()) {
-		/* relaxed: driver-only values, published by write_end. */
-		int kind = atomic_load_explicit(&w.kind, memory_order_relaxed);
+		/* The driver's own values (seq_cst: the record, write_begin). */
+		int kind = atomic_load(&w.kind);
 		uint64_t t = now_ns();
-		uint64_t limit = atomic_load_explicit(&w.start_ns, memory_order_relaxed) +
-				 atomic_load_explicit(&w.timeout_ns, memory_order_relaxed) +
-				 atomic_load_explicit(&w.bound_ns, memory_order_relaxed);
+		uint64_t limit = atomic_load(&w.start_ns) +
+				 atomic_load(&w.timeout_ns) +
+				 atomic_load(&w.bound_ns);
 		write_begin();
-		atomic_store_explicit(&w.in_poll_since, t, memory_order_relaxed);
+		atomic_store(&w.in_poll_since, t);
 		if (kind == WKC__CALL_RUN && t > limit)
-			atomic_store_explicit(&w.late_poll,
-					      atomic_load_explicit(&w.late_poll, memory_order_relaxed) + 1,
-					      memory_order_relaxed);
+			atomic_store(&w.late_poll, atomic_load(&w.late_poll) + 1);
 		write_end();
 	}
 }
@@ -458,9 +449,9 @@ void wkc_progress_end(wkc_ctx *cx)
 	if (!on_driver())
 		return;
 	write_begin();
-	/* relaxed: driver-only values, published by write_end. */
-	atomic_store_explicit(&w.last_poll_end, now_ns(), memory_order_relaxed);
-	atomic_store_explicit(&w.in_poll_since, 0, memory_order_relaxed);
+	/* The driver's own values (seq_cst: the record, write_begin). */
+	atomic_store(&w.last_poll_end, now_ns());
+	atomic_store(&w.in_poll_since, 0);
 	write_end();
 }
 
