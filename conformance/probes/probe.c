@@ -26,7 +26,7 @@
 #define BARRIER_WAIT_MS 1000.0
 #define STALL_WAIT_MS 3000.0
 
-static wk_poll probe_poll(wk_future *self, wk_context *cx, void **output);
+static wk_poll probe_poll(wk_future *self, const wk_context *cx, void **output);
 static void probe_drop(wk_future *self);
 
 static const wk_future_vtable probe_vtable = {probe_poll, probe_drop};
@@ -308,7 +308,7 @@ typedef enum src_result { SRC_OK, SRC_WAIT, SRC_SKIP } src_result;
 /* The waker a step names, as a borrowed held value.  SRC_WAIT: a peer has
  * not exported yet (the probe yields and retries); SRC_SKIP: the waker is
  * gone or not usable on this thread (the step is skipped). */
-static src_result source(wkc_probe *p, wk_context *cx, const wkc_step *st, wkc_held *out,
+static src_result source(wkc_probe *p, const wk_context *cx, const wkc_step *st, wkc_held *out,
 			 bool *is_slot)
 {
 	*is_slot = false;
@@ -533,7 +533,7 @@ static void read_payload(wkc_probe *p)
 	atomic_store_explicit(&p->consumed, k + 1, memory_order_release);
 }
 
-static step_result run_op(wkc_probe *p, wk_context *cx, const wkc_step *st, uint32_t flags)
+static step_result run_op(wkc_probe *p, const wk_context *cx, const wkc_step *st, uint32_t flags)
 {
 	wkc_held src, c;
 	bool is_slot;
@@ -626,7 +626,7 @@ static step_result run_op(wkc_probe *p, wk_context *cx, const wkc_step *st, uint
 	return STEP_DONE;
 }
 
-static step_result run_steps(wkc_probe *p, wk_context *cx, const wkc_step *steps, size_t n,
+static step_result run_steps(wkc_probe *p, const wk_context *cx, const wkc_step *steps, size_t n,
 			     uint32_t phase, uint32_t flags)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -645,7 +645,7 @@ static step_result run_steps(wkc_probe *p, wk_context *cx, const wkc_step *steps
 
 /* ---- the future ------------------------------------------------------------------------ */
 
-static void record_poll_begin(wkc_probe *p, wk_context *cx, uint64_t seq, uint32_t number,
+static void record_poll_begin(wkc_probe *p, const wk_context *cx, uint64_t seq, uint32_t number,
 			      uint32_t flags)
 {
 	wkc_event ev;
@@ -681,7 +681,7 @@ static void record_poll_end(wkc_probe *p, uint64_t begin, uint32_t number, bool 
 	wkc_trace_add(p->set->trace, &ev);
 }
 
-static wk_poll probe_poll(wk_future *self, wk_context *cx, void **output)
+static wk_poll probe_poll(wk_future *self, const wk_context *cx, void **output)
 {
 	wkc_probe *p = (wkc_probe *)self;
 	const wkc_probe_spec *sp = p->spec;

@@ -71,7 +71,7 @@ typedef struct bench_child {
 	unsigned drops;
 } bench_child;
 
-static wk_poll child_poll(wk_future *self, wk_context *cx, void **output)
+static wk_poll child_poll(wk_future *self, const wk_context *cx, void **output)
 {
 	bench_child *c = (bench_child *)(void *)self;
 	const wk_local_waker *lw = wk_context_local_waker(cx);
@@ -151,7 +151,7 @@ typedef struct join_case {
 	const char *version;
 	wk_future *join;
 	bench_child children[CHILDREN];
-	wk_context *cx;
+	const wk_context *cx;
 	unsigned k;
 	unsigned next; /* first child woken in the next round */
 	int registers; /* wake by value (the child clones again), not by reference */
@@ -189,7 +189,7 @@ static uint64_t run_rounds(void *arg, uint64_t iters)
 
 typedef wk_future *(*join_ctor)(wk_future *const *children, size_t n);
 
-static int join_case_init(join_case *c, const char *version, join_ctor make, wk_context *cx,
+static int join_case_init(join_case *c, const char *version, join_ctor make, const wk_context *cx,
 			  unsigned k, int registers)
 {
 	wk_future *futures[CHILDREN];

@@ -86,7 +86,7 @@ typedef struct self_wake {
 	enum self_kind kind;
 } self_wake;
 
-static wk_poll self_poll(wk_future *f, wk_context *cx, void **out)
+static wk_poll self_poll(wk_future *f, const wk_context *cx, void **out)
 {
 	self_wake *s = (self_wake *)f;
 	(void)out;
@@ -180,7 +180,7 @@ static void pp_wake_other(pp_shared *pp, int other)
  * this future rather than the runtime.  tokio's twin (tokio/src/lib.rs)
  * is compiled by rustc into the same shape.
  */
-static __attribute__((noinline)) wk_poll pp_poll_edge(wk_future *f, wk_context *cx, void **out)
+static __attribute__((noinline)) wk_poll pp_poll_edge(wk_future *f, const wk_context *cx, void **out)
 {
 	pp_side *s = (pp_side *)f;
 	pp_shared *pp = s->pp;
@@ -236,7 +236,7 @@ static __attribute__((noinline)) wk_poll pp_poll_edge(wk_future *f, wk_context *
 /* The steady state (both wakers held, more than one wake left), one
  * function per waker kind, as rustc would monomorphise the twin. */
 #define PP_POLL(name, wake_other)                                                    \
-	static wk_poll name(wk_future *f, wk_context *cx, void **out)                \
+	static wk_poll name(wk_future *f, const wk_context *cx, void **out)                \
 	{                                                                            \
 		pp_side *s = (pp_side *)f;                                           \
 		pp_shared *pp = s->pp;                                               \
@@ -285,7 +285,7 @@ static uint64_t run_pingpong(void *arg, uint64_t iters)
 
 /* ---- spawn to completion ---------------------------------------------------------------- */
 
-static wk_poll child_poll(wk_future *f, wk_context *cx, void **out)
+static wk_poll child_poll(wk_future *f, const wk_context *cx, void **out)
 {
 	(void)f;
 	(void)cx;
@@ -306,7 +306,7 @@ typedef struct spawner {
 	int failed;
 } spawner;
 
-static wk_poll spawner_poll(wk_future *f, wk_context *cx, void **out)
+static wk_poll spawner_poll(wk_future *f, const wk_context *cx, void **out)
 {
 	spawner *s = (spawner *)f;
 	(void)out;
@@ -368,7 +368,7 @@ typedef struct xside {
 	int me;
 } xside;
 
-static wk_poll xside_poll(wk_future *f, wk_context *cx, void **out)
+static wk_poll xside_poll(wk_future *f, const wk_context *cx, void **out)
 {
 	xside *s = (xside *)f;
 	xpair *p = s->p;

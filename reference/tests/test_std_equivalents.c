@@ -127,7 +127,7 @@ typedef struct ready_future {
 	int value;
 } ready_future;
 
-static wk_poll ready_poll(wk_future *self, wk_context *cx, void **output)
+static wk_poll ready_poll(wk_future *self, const wk_context *cx, void **output)
 {
 	ready_future *f = (ready_future *)self;
 	(void)cx;
@@ -269,7 +269,7 @@ typedef struct yielder {
 	bool saw_own_local_waker;
 } yielder;
 
-static wk_poll yielder_poll(wk_future *self, wk_context *cx, void **output)
+static wk_poll yielder_poll(wk_future *self, const wk_context *cx, void **output)
 {
 	yielder *y = (yielder *)self;
 	const wk_local_waker *lw = wk_context_local_waker(cx);
@@ -318,7 +318,7 @@ typedef struct sender {
 	int polls, drops;
 } sender;
 
-static wk_poll receiver_poll(wk_future *self, wk_context *cx, void **output)
+static wk_poll receiver_poll(wk_future *self, const wk_context *cx, void **output)
 {
 	receiver *r = (receiver *)self;
 	r->polls++;
@@ -335,7 +335,7 @@ static wk_poll receiver_poll(wk_future *self, wk_context *cx, void **output)
 	return WK_PENDING;
 }
 
-static wk_poll sender_poll(wk_future *self, wk_context *cx, void **output)
+static wk_poll sender_poll(wk_future *self, const wk_context *cx, void **output)
 {
 	sender *s = (sender *)self;
 	(void)cx;
@@ -411,7 +411,7 @@ typedef struct yield_now {
 	int drops;
 } yield_now;
 
-static wk_poll yield_now_poll(wk_future *self, wk_context *cx, void **output)
+static wk_poll yield_now_poll(wk_future *self, const wk_context *cx, void **output)
 {
 	yield_now *y = (yield_now *)self;
 	y->polls++;

@@ -31,7 +31,7 @@ typedef struct probe {
 	wk_waker saved; /* SAVE_THEN_READY: the clone poll 1 kept */
 } probe;
 
-static wk_poll probe_poll(wk_future *f, wk_context *cx, void **out)
+static wk_poll probe_poll(wk_future *f, const wk_context *cx, void **out)
 {
 	probe *p = (probe *)f;
 	int n = atomic_fetch_add_explicit(&p->polls, 1, memory_order_relaxed) + 1;

@@ -22,7 +22,7 @@ typedef struct wk_future wk_future;
 typedef struct wk_future_vtable {
 	/* On WK_READY, *output receives the future's result (pointer-sized,
 	 * owned by whoever joins the task); untouched on WK_PENDING. */
-	wk_poll (*poll)(wk_future *self, wk_context *cx, void **output);
+	wk_poll (*poll)(wk_future *self, const wk_context *cx, void **output);
 	/* Release the future's resources; called exactly once. */
 	void (*drop)(wk_future *self);
 } wk_future_vtable;
@@ -32,7 +32,7 @@ struct wk_future {
 	const wk_future_vtable *vtable;
 };
 
-static inline wk_poll wk_future_poll(wk_future *f, wk_context *cx, void **output)
+static inline wk_poll wk_future_poll(wk_future *f, const wk_context *cx, void **output)
 {
 	return f->vtable->poll(f, cx, output);
 }

@@ -344,7 +344,7 @@ static void make_child_wakers(local_join *j)
 	}
 }
 
-static wk_poll local_join_poll(wk_future *self, wk_context *cx, void **output)
+static wk_poll local_join_poll(wk_future *self, const wk_context *cx, void **output)
 {
 	local_join *j = (local_join *)(void *)self;
 	const wk_local_waker *plw = wk_context_local_waker(cx);

@@ -194,7 +194,7 @@ static void poll_child(sync_join *j, unsigned i)
 	wk_future_drop(done);
 }
 
-static wk_poll sync_join_poll(wk_future *self, wk_context *cx, void **output)
+static wk_poll sync_join_poll(wk_future *self, const wk_context *cx, void **output)
 {
 	sync_join *j = (sync_join *)(void *)self;
 	uint64_t woken, todo;

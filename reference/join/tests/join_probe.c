@@ -9,7 +9,7 @@ const wkjt_kind wkjt_kind_sync = {"sync", wk_join_new, false};
 
 void (*wkjt_on_poll)(wkjt_probe *p) = NULL;
 
-static wk_poll probe_poll(wk_future *self, wk_context *cx, void **output)
+static wk_poll probe_poll(wk_future *self, const wk_context *cx, void **output)
 {
 	wkjt_probe *p = (wkjt_probe *)(void *)self;
 	const wk_local_waker *lw = wk_context_local_waker(cx);

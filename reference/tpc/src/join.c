@@ -186,7 +186,7 @@ static WK__TPC_RARE void local_handle_elsewhere(const wk__tpc_task *t, const cha
 /* A local handle, in every case but the hot one: off its core (an orphan's
  * handle, or misuse), or its task has not finished (register the waiting
  * task's local waker, plain refcount). */
-static WK__TPC_NOINLINE wk_tpc_join_status local_poll(wk__tpc_task *t, wk_context *cx,
+static WK__TPC_NOINLINE wk_tpc_join_status local_poll(wk__tpc_task *t, const wk_context *cx,
 						       void **output)
 {
 	if (t->core != wk__tpc_tls_core)
@@ -208,7 +208,7 @@ static WK__TPC_NOINLINE wk_tpc_join_status local_poll(wk__tpc_task *t, wk_contex
 	return WK_TPC_JOIN_PENDING;
 }
 
-static WK__TPC_NOINLINE wk_tpc_join_status shared_poll(wk__tpc_task *t, wk_context *cx,
+static WK__TPC_NOINLINE wk_tpc_join_status shared_poll(wk__tpc_task *t, const wk_context *cx,
 							void **output)
 {
 	uint32_t done;
@@ -228,7 +228,7 @@ static WK__TPC_NOINLINE wk_tpc_join_status shared_poll(wk__tpc_task *t, wk_conte
 /* The finished local handle polled on its core is the hot case (a spawner
  * collecting its children): it calls nothing; every other case is a tail
  * call. */
-wk_tpc_join_status wk_tpc_join_poll(wk_tpc_join *join, wk_context *cx, void **output)
+wk_tpc_join_status wk_tpc_join_poll(wk_tpc_join *join, const wk_context *cx, void **output)
 {
 	wk__tpc_task *t = (wk__tpc_task *)join;
 	if (WK__TPC_UNLIKELY(join == NULL || cx == NULL))

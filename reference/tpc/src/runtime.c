@@ -386,7 +386,7 @@ typedef struct call_future {
 	void *arg;
 } call_future;
 
-static wk_poll call_poll(wk_future *self, wk_context *cx, void **output)
+static wk_poll call_poll(wk_future *self, const wk_context *cx, void **output)
 {
 	call_future *c = (call_future *)self;
 	(void)cx;

@@ -140,7 +140,7 @@ void wk_tpc_timer_init(wk_tpc_timer *t, uint64_t delay_ns)
 	t->state_ = TIMER_NEW;
 }
 
-wk_poll wk_tpc_timer_poll(wk_tpc_timer *t, wk_context *cx)
+wk_poll wk_tpc_timer_poll(wk_tpc_timer *t, const wk_context *cx)
 {
 	wk__tpc_core *core = wk__tpc_tls_core;
 	uint64_t now;
@@ -200,7 +200,7 @@ typedef struct sleep_future {
 	wk_tpc_timer timer;
 } sleep_future;
 
-static wk_poll sleep_poll(wk_future *self, wk_context *cx, void **output)
+static wk_poll sleep_poll(wk_future *self, const wk_context *cx, void **output)
 {
 	sleep_future *s = (sleep_future *)self;
 	*output = NULL;

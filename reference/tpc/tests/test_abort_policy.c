@@ -126,7 +126,7 @@ static void test_route_policy_and_sendable_tasks_route(void **state)
 }
 
 /* Under the abort policy, a thread-safe wake on the owner core is local. */
-static wk_poll wake_self_thread_safe_once(probe *p, wk_context *cx, void **output)
+static wk_poll wake_self_thread_safe_once(probe *p, const wk_context *cx, void **output)
 {
 	(void)output;
 	if (p->n++ == 0) {

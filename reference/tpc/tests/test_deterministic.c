@@ -28,7 +28,7 @@ typedef struct world {
 
 static world g;
 
-static wk_poll child_poll(probe *p, wk_context *cx, void **output)
+static wk_poll child_poll(probe *p, const wk_context *cx, void **output)
 {
 	(void)output;
 	if (p->n++ == 0) {
@@ -38,7 +38,7 @@ static wk_poll child_poll(probe *p, wk_context *cx, void **output)
 	return WK_READY;
 }
 
-static wk_poll worker_poll(probe *p, wk_context *cx, void **output)
+static wk_poll worker_poll(probe *p, const wk_context *cx, void **output)
 {
 	int me = (int)(intptr_t)p->user, next = (me + 1) % CORES;
 	(void)output;
@@ -182,7 +182,7 @@ static void test_same_bytes_same_trace(void **state)
 
 /* ---- deferred foreign wakes ----------------------------------------------------------- */
 
-static wk_poll busy_and_defer(probe *p, wk_context *cx, void **output)
+static wk_poll busy_and_defer(probe *p, const wk_context *cx, void **output)
 {
 	probe *target = p->user;
 	(void)output;

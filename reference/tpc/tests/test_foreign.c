@@ -135,7 +135,7 @@ typedef struct target {
 	_Atomic int finish;
 } target;
 
-static wk_poll target_poll(probe *p, wk_context *cx, void **output)
+static wk_poll target_poll(probe *p, const wk_context *cx, void **output)
 {
 	target *t = (target *)p;
 	(void)output;

@@ -45,7 +45,7 @@ typedef struct spawner {
 	int ready;
 } spawner;
 
-static wk_poll spawner_poll(probe *p, wk_context *cx, void **output)
+static wk_poll spawner_poll(probe *p, const wk_context *cx, void **output)
 {
 	spawner *s = (spawner *)p;
 	(void)output;
@@ -110,7 +110,7 @@ typedef struct side {
 	int me;
 } side;
 
-static wk_poll side_poll(probe *p, wk_context *cx, void **output)
+static wk_poll side_poll(probe *p, const wk_context *cx, void **output)
 {
 	side *sd = (side *)p;
 	pingpong *pp = sd->pp;

@@ -10,7 +10,7 @@
 #define RUN_NS (30ull * 1000000000ull)
 
 /* Stores a clone of the waker; ready once *(p->user) is set. */
-static wk_poll store_until_finish(probe *p, wk_context *cx, void **output)
+static wk_poll store_until_finish(probe *p, const wk_context *cx, void **output)
 {
 	(void)output;
 	if (!p->has_waker) {

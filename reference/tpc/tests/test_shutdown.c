@@ -104,7 +104,7 @@ static void drop_of_core1(probe *p)
 	a->spawn_result[3] = wk_tpc_spawn_local(&a->spawned[3].base, NULL);
 }
 
-static wk_poll victim_poll(probe *p, wk_context *cx, void **output)
+static wk_poll victim_poll(probe *p, const wk_context *cx, void **output)
 {
 	(void)p;
 	(void)output;
@@ -201,7 +201,7 @@ static void *outlive_thread(void *arg)
 	return NULL;
 }
 
-static wk_poll leak_local_join(probe *p, wk_context *cx, void **output)
+static wk_poll leak_local_join(probe *p, const wk_context *cx, void **output)
 {
 	probe *child = p->user;
 	wk_tpc_join *j = NULL;
@@ -281,7 +281,7 @@ static void test_wakers_outlive_runtime(void **state)
 	wk_tpc_join_drop(j); /* frees the orphaned child */
 }
 
-static wk_poll keep_local(probe *p, wk_context *cx, void **output)
+static wk_poll keep_local(probe *p, const wk_context *cx, void **output)
 {
 	(void)output;
 	p->local = wk_local_waker_clone(wk_context_local_waker(cx));

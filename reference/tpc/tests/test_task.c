@@ -86,7 +86,7 @@ static void *foreign_during_thread(void *arg)
 	return NULL;
 }
 
-static wk_poll foreign_during_poll(probe *p, wk_context *cx, void **output)
+static wk_poll foreign_during_poll(probe *p, const wk_context *cx, void **output)
 {
 	foreign_during *f = (foreign_during *)p;
 	(void)output;
@@ -126,7 +126,7 @@ static void test_foreign_wake_during_poll(void **state)
 
 /* ---- no poll after ready --------------------------------------------------------- */
 
-static wk_poll keep_wakers_then_ready(probe *p, wk_context *cx, void **output)
+static wk_poll keep_wakers_then_ready(probe *p, const wk_context *cx, void **output)
 {
 	(void)output;
 	p->local = wk_local_waker_clone(wk_context_local_waker(cx));
@@ -191,7 +191,7 @@ static void test_no_poll_after_ready(void **state)
 
 /* ---- coalescing -------------------------------------------------------------------- */
 
-static wk_poll store_both(probe *p, wk_context *cx, void **output)
+static wk_poll store_both(probe *p, const wk_context *cx, void **output)
 {
 	(void)output;
 	if (!p->has_waker) {
@@ -203,7 +203,7 @@ static wk_poll store_both(probe *p, wk_context *cx, void **output)
 	return WK_PENDING;
 }
 
-static wk_poll wake_target_five_times(probe *p, wk_context *cx, void **output)
+static wk_poll wake_target_five_times(probe *p, const wk_context *cx, void **output)
 {
 	probe *target = p->user;
 	int i;
@@ -298,7 +298,7 @@ static wk__tpc_handle *handle_of(lazy_probe *lp)
 	return atomic_load(&((wk__tpc_task *)lp->join)->handle);
 }
 
-static wk_poll lazy_poll(probe *p, wk_context *cx, void **output)
+static wk_poll lazy_poll(probe *p, const wk_context *cx, void **output)
 {
 	lazy_probe *lp = (lazy_probe *)p;
 	(void)output;
@@ -363,7 +363,7 @@ static void test_thread_safe_waker_is_lazy(void **state)
 
 /* ---- join handles --------------------------------------------------------------------- */
 
-static wk_poll outer_local_join(probe *p, wk_context *cx, void **output)
+static wk_poll outer_local_join(probe *p, const wk_context *cx, void **output)
 {
 	wk_tpc_join *j = p->user;
 	void *out = NULL;
@@ -392,7 +392,7 @@ typedef struct cross_join {
 	wk_tpc_join *j;
 } cross_join;
 
-static wk_poll inner_sleep_then_value(probe *p, wk_context *cx, void **output)
+static wk_poll inner_sleep_then_value(probe *p, const wk_context *cx, void **output)
 {
 	wk_tpc_timer *t = p->user;
 	if (wk_tpc_timer_poll(t, cx) == WK_PENDING)
@@ -401,7 +401,7 @@ static wk_poll inner_sleep_then_value(probe *p, wk_context *cx, void **output)
 	return WK_READY;
 }
 
-static wk_poll outer_cross_join(probe *p, wk_context *cx, void **output)
+static wk_poll outer_cross_join(probe *p, const wk_context *cx, void **output)
 {
 	cross_join *c = (cross_join *)p;
 	void *out = NULL;
@@ -484,7 +484,7 @@ typedef struct timer_probe {
 	int cancel_on_second;
 } timer_probe;
 
-static wk_poll timer_poll(probe *p, wk_context *cx, void **output)
+static wk_poll timer_poll(probe *p, const wk_context *cx, void **output)
 {
 	timer_probe *tp = (timer_probe *)p;
 	(void)output;
@@ -659,7 +659,7 @@ static void destroy_on_core(void *arg)
 		pause();
 }
 
-static wk_poll leak_local_join(probe *p, wk_context *cx, void **output)
+static wk_poll leak_local_join(probe *p, const wk_context *cx, void **output)
 {
 	probe *inner = malloc(sizeof *inner);
 	(void)cx;

@@ -181,7 +181,7 @@ typedef enum wk_tpc_join_status {
  * for a shared handle) to be woken at completion.  A local handle is usable
  * on its task's core only (aborts elsewhere).  output may be NULL.
  */
-wk_tpc_join_status wk_tpc_join_poll(wk_tpc_join *join, wk_context *cx, void **output);
+wk_tpc_join_status wk_tpc_join_poll(wk_tpc_join *join, const wk_context *cx, void **output);
 
 /* Block (threads) or drive (deterministic) until the task finishes; shared
  * handles only, never on a core.  PENDING only when a deterministic runtime
@@ -219,7 +219,7 @@ typedef struct wk_tpc_timer {
 void wk_tpc_timer_init(wk_tpc_timer *t, uint64_t delay_ns);
 /* READY once delay_ns has passed since the first poll; registers the
  * context's local waker otherwise. */
-wk_poll wk_tpc_timer_poll(wk_tpc_timer *t, wk_context *cx);
+wk_poll wk_tpc_timer_poll(wk_tpc_timer *t, const wk_context *cx);
 /* Disarm; idempotent; on the timer's core. */
 void wk_tpc_timer_cancel(wk_tpc_timer *t);
 

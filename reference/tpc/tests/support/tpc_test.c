@@ -15,7 +15,7 @@
 
 /* ---- probes ------------------------------------------------------------------ */
 
-static wk_poll probe_poll(wk_future *self, wk_context *cx, void **output)
+static wk_poll probe_poll(wk_future *self, const wk_context *cx, void **output)
 {
 	probe *p = (probe *)self;
 	int core = wk_tpc_current_core();
@@ -86,14 +86,14 @@ int probe_drops(probe *p)
 	return atomic_load_explicit(&p->drops, memory_order_acquire);
 }
 
-wk_poll probe_ready(probe *p, wk_context *cx, void **output)
+wk_poll probe_ready(probe *p, const wk_context *cx, void **output)
 {
 	(void)cx;
 	*output = p->user;
 	return WK_READY;
 }
 
-wk_poll probe_pending(probe *p, wk_context *cx, void **output)
+wk_poll probe_pending(probe *p, const wk_context *cx, void **output)
 {
 	(void)p;
 	(void)cx;
@@ -101,7 +101,7 @@ wk_poll probe_pending(probe *p, wk_context *cx, void **output)
 	return WK_PENDING;
 }
 
-wk_poll probe_self_wake_local(probe *p, wk_context *cx, void **output)
+wk_poll probe_self_wake_local(probe *p, const wk_context *cx, void **output)
 {
 	(void)output;
 	if (++p->n >= p->limit)
@@ -110,7 +110,7 @@ wk_poll probe_self_wake_local(probe *p, wk_context *cx, void **output)
 	return WK_PENDING;
 }
 
-wk_poll probe_self_wake_waker(probe *p, wk_context *cx, void **output)
+wk_poll probe_self_wake_waker(probe *p, const wk_context *cx, void **output)
 {
 	(void)output;
 	if (++p->n >= p->limit)
@@ -119,7 +119,7 @@ wk_poll probe_self_wake_waker(probe *p, wk_context *cx, void **output)
 	return WK_PENDING;
 }
 
-wk_poll probe_forever_self_wake(probe *p, wk_context *cx, void **output)
+wk_poll probe_forever_self_wake(probe *p, const wk_context *cx, void **output)
 {
 	(void)p;
 	(void)output;
@@ -127,7 +127,7 @@ wk_poll probe_forever_self_wake(probe *p, wk_context *cx, void **output)
 	return WK_PENDING;
 }
 
-wk_poll probe_store_waker(probe *p, wk_context *cx, void **output)
+wk_poll probe_store_waker(probe *p, const wk_context *cx, void **output)
 {
 	(void)output;
 	if (!p->has_waker) {

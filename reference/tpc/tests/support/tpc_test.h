@@ -26,7 +26,7 @@
 
 typedef struct probe probe;
 /* The probe's behaviour; called from its poll after the counters. */
-typedef wk_poll (*probe_fn)(probe *p, wk_context *cx, void **output);
+typedef wk_poll (*probe_fn)(probe *p, const wk_context *cx, void **output);
 
 struct probe {
 	wk_future base;
@@ -62,18 +62,18 @@ int probe_polls(probe *p);
 int probe_drops(probe *p);
 
 /* Ready at once (output = user). */
-wk_poll probe_ready(probe *p, wk_context *cx, void **output);
+wk_poll probe_ready(probe *p, const wk_context *cx, void **output);
 /* Pending forever, never wakes itself. */
-wk_poll probe_pending(probe *p, wk_context *cx, void **output);
+wk_poll probe_pending(probe *p, const wk_context *cx, void **output);
 /* Wakes itself through the local waker until it was polled limit times. */
-wk_poll probe_self_wake_local(probe *p, wk_context *cx, void **output);
+wk_poll probe_self_wake_local(probe *p, const wk_context *cx, void **output);
 /* Same through the context's thread-safe waker (by reference). */
-wk_poll probe_self_wake_waker(probe *p, wk_context *cx, void **output);
+wk_poll probe_self_wake_waker(probe *p, const wk_context *cx, void **output);
 /* Wakes itself through the local waker on every poll, forever. */
-wk_poll probe_forever_self_wake(probe *p, wk_context *cx, void **output);
+wk_poll probe_forever_self_wake(probe *p, const wk_context *cx, void **output);
 /* Stores a clone of the thread-safe waker in p->waker on the first poll,
  * pending until p->limit (set from outside, atomically) polls happened. */
-wk_poll probe_store_waker(probe *p, wk_context *cx, void **output);
+wk_poll probe_store_waker(probe *p, const wk_context *cx, void **output);
 
 /* Drop any waker the probe still holds (call on the probe's core for the
  * local one, or after the runtime is gone for the thread-safe one). */
