@@ -1,0 +1,154 @@
+/*
+ * rust_adapter.c - the C side of a Rust adapter: the wkc_adapter table, and
+ * the four functions the bridge crate (../bridge) calls back.
+ *
+ * One file, compiled once per adapter with
+ *   WKC_RUST_KIND     the executor kind of ../executors/src/lib.rs
+ *   WKC_RUST_NAME     the adapter's name ("tokio.current_thread")
+ *   WKC_RUST_VERSION  the executor crate and version ("tokio 1.24.2")
+ *   WKC_RUST_CAPS     its capability claims (enum wkc_capability bits)
+ * and linked with the Rust staticlib.  This is the part built with the
+ * preset's sanitizer (-fsanitize=thread / address,undefined): it is where
+ * the harness's futures are polled and dropped and where the annotations
+ * of wkc/annotate.h are issued.  The Rust side is never instrumented.
+ *
+ * THE EDGES (wkc/annotate.h), each beside the ordering the executor gives:
+ *   wake -> poll       wkc_annotate_wake(data) in the bridge's wake and
+ *                      wake_by_ref, before the executor's wake publishes
+ *                      the task; wkc_annotate_poll(data) before each poll.
+ *                      data is the waker's data pointer: the executor's own
+ *                      task pointer (the bridge hands the executor's waker
+ *                      to C unchanged).
+ *   spawn -> poll      release(fut) before the future is handed to the
+ *                      executor, acquire(fut) before each poll and the drop:
+ *   poll -> poll/drop  release(fut) after each poll.  An executor polls a
+ *                      task on one thread at a time and publishes it to the
+ *                      next poller (or dropper) through its task state or
+ *                      queue, which is the ordering these state.
+ *   poll -> run        release(&run_edge) after each poll, acquire when run
+ *                      returns: run returns IDLE only after it read, with
+ *                      sequentially consistent loads, the state each poll
+ *                      stored after it returned (bridge/src/track.rs).
+ */
+#include <stdint.h>
+#include <stdio.h>
+
+#include "wkc/adapter.h"
+#include "wkc/annotate.h"
+
+#if !defined(WKC_RUST_KIND) || !defined(WKC_RUST_NAME) || !defined(WKC_RUST_VERSION) ||         \
+	!defined(WKC_RUST_CAPS)
+#error "define WKC_RUST_KIND, WKC_RUST_NAME, WKC_RUST_VERSION and WKC_RUST_CAPS"
+#endif
+
+/* ---- the Rust side (executors/src/lib.rs) --------------------------------- */
+
+typedef struct wkc_rust_exec wkc_rust_exec;
+wkc_rust_exec *wkc_rust_create(int kind, uint32_t cores, char *err, size_t errlen);
+void wkc_rust_destroy(wkc_rust_exec *ex);
+int wkc_rust_spawn(wkc_rust_exec *ex, void *fut, int local);
+int wkc_rust_run(wkc_rust_exec *ex, uint64_t timeout_ns);
+uint32_t wkc_rust_core_count(wkc_rust_exec *ex);
+
+/* ---- called by the bridge (bridge/src/ffi.rs) ----------------------------- */
+
+int wkc_rust_c_poll(void *fut, const void *data, const wk_raw_waker_vtable *vtable);
+void wkc_rust_c_drop(void *fut);
+void wkc_rust_c_wake_edge(const void *data);
+void wkc_rust_c_freeing(const void *data);
+
+/* The key of the poll -> run edge: any address the adapter owns for the
+ * process's life. */
+static char run_edge;
+
+int wkc_rust_c_poll(void *fut, const void *data, const wk_raw_waker_vtable *vtable)
+{
+	/* The executor's waker, borrowed for this poll: the context points at
+	 * it, the future clones it to keep it. */
+	wk_waker w = wk_waker_new(data, vtable);
+	wk_context_builder b = wk_context_builder_from_waker(&w);
+	wk_context cx = wk_context_builder_build(&b);
+	void *out = NULL;
+	wk_poll r;
+
+	wkc_annotate_poll(data);
+	wkc_annotate_acquire(fut);
+	r = wk_future_poll((wk_future *)fut, &cx, &out);
+	wkc_annotate_release(fut);
+	wkc_annotate_release(&run_edge);
+	return r == WK_READY;
+}
+
+void wkc_rust_c_drop(void *fut)
+{
+	wkc_annotate_acquire(fut);
+	wk_future_drop((wk_future *)fut);
+}
+
+void wkc_rust_c_wake_edge(const void *data)
+{
+	wkc_annotate_wake(data);
+}
+
+void wkc_rust_c_freeing(const void *data)
+{
+	wkc_annotate_freeing(data);
+}
+
+/* ---- the adapter ------------------------------------------------------------ */
+
+static wkc_executor *rust_create(const wkc_config *cfg, char *err, size_t errlen)
+{
+	/* cfg->seed: none of these executors takes a seed. */
+	uint32_t cores = cfg != NULL ? cfg->cores : 0;
+	wkc_rust_exec *ex = wkc_rust_create(WKC_RUST_KIND, cores, err, errlen);
+	if (ex == NULL && errlen > 0 && err[0] == '\0')
+		snprintf(err, errlen, "%s: create failed", WKC_RUST_NAME);
+	return (wkc_executor *)ex;
+}
+
+static void rust_destroy(wkc_executor *ex)
+{
+	wkc_rust_destroy((wkc_rust_exec *)ex);
+}
+
+static int rust_spawn(wkc_executor *ex, wk_future *fut, int core, uint32_t flags)
+{
+	(void)core; /* no SPAWN_ON_CORE: the executor places tasks itself */
+	wkc_annotate_release(fut);
+	return wkc_rust_spawn((wkc_rust_exec *)ex, fut, (flags & WKC_SPAWN_LOCAL) != 0);
+}
+
+static int rust_run(wkc_executor *ex, uint64_t timeout_ns)
+{
+	int r = wkc_rust_run((wkc_rust_exec *)ex, timeout_ns);
+	wkc_annotate_acquire(&run_edge);
+	return r == 0 ? WKC_RUN_IDLE : WKC_RUN_TIMEOUT;
+}
+
+static uint32_t rust_core_count(wkc_executor *ex)
+{
+	return wkc_rust_core_count((wkc_rust_exec *)ex);
+}
+
+static const wkc_adapter rust_adapter = {
+	.abi_version = WKC_ABI_VERSION,
+	.name = WKC_RUST_NAME,
+	.version = WKC_RUST_VERSION,
+	.caps = WKC_RUST_CAPS,
+	.create = rust_create,
+	.destroy = rust_destroy,
+	.spawn = rust_spawn,
+	.run = rust_run,
+	/* The executors free their task objects when the last waker goes,
+	 * out of the adapter's sight: no exact count (no WKC_CAP_LIVE_TASKS);
+	 * leaks are Valgrind memcheck's to judge. */
+	.live_tasks = NULL,
+	.core_count = rust_core_count,
+};
+
+const wkc_adapter *wkc_adapter_entry(void);
+const wkc_adapter *wkc_adapter_entry(void)
+{
+	return &rust_adapter;
+}
