@@ -37,17 +37,20 @@
  *     bumps a plain counter and a thread-safe waker that bumps an atomic
  *     counter (relaxed), each as cheap as its kind can be.  Each join wakes
  *     the one it would use in production, once per round.
- *   - Both joins build their children's contexts once and rebuild them only
- *     when the parent's context changes (never here); the local join's
- *     carry the on_waker constructor of a thread-safe waker it offers each
- *     child (built only if the child asks, which these never do).
+ *   - The thread-safe join derives each child's context from the parent's
+ *     for that child poll (WK-CTX-008: four pointer copies); the local
+ *     join builds its children's contexts once (they derive nothing from
+ *     the parent's), with the on_waker constructor of a thread-safe waker
+ *     it offers each child (built only if the child asks: never here).
  *   - Single thread, so the thread-safe join's atomics and mutex are never
  *     contended: its best case.  Contention would only widen the gap.
  *   The program checks afterwards that every round polled exactly k
  *   children and woke the parent once, so neither version skipped work.
  *
  * TARGET (printed with PASS / MISS; timing never fails the program)
- *   thread-safe / local ns per round >= 3x, for each k (DESIGN.md 9).
+ *   thread-safe / local ns per round >= 3x, for each k (README.md,
+ *   Benchmarks: missed by design on machines where two indirect calls cost
+ *   about as much as an uncontended locked RMW pair).
  */
 #include <stdatomic.h>
 #include <stdio.h>

@@ -11,10 +11,12 @@
 
 #include "wk_internal.h"
 
+#include <dlfcn.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -187,6 +189,55 @@ void wk__check_cloned(wk_raw_waker raw, const char *op)
 	if (vt->clone == NULL || vt->wake == NULL || vt->wake_by_ref == NULL || vt->drop == NULL)
 		wk_fatal("%s: vtable clone returned vtable %p with a NULL function (data %p)", op,
 			 (const void *)vt, raw.data);
+}
+
+void wk__check_converted(const void *obj, uint32_t owner, const char *op)
+{
+	const wk_raw_waker *raw = (const wk_raw_waker *)obj;
+	wk_fatal("%s: waker %p (data %p, vtable %p) is a local waker of thread %u (tid %ld) copied into "
+		 "a thread-safe waker; a local waker never becomes a thread-safe one: take the "
+		 "context's waker (wk_context_waker) instead (WK-LOCAL-004)",
+		 op, obj, raw->data, (const void *)raw->vtable, (unsigned)owner,
+		 wk__thread_os_tid(owner));
+}
+
+/* Which field of a context differs, for the message. */
+static const char *changed_field(const wk_context *lent, const wk_context *now)
+{
+	if (lent->waker_ != now->waker_)
+		return "its thread-safe waker";
+	if (lent->local_waker_ != now->local_waker_)
+		return "its local waker";
+	if (lent->ext_ != now->ext_)
+		return "its extension data";
+	return "its lazy waker storage";
+}
+
+void wk__context_modified(const wk_future *f, wk_poll (*poll)(wk_future *, const wk_context *, void **),
+			  const wk_context *lent, const wk_context *now)
+{
+	void *addr;
+	Dl_info info;
+	char where[512];
+
+	/* A function pointer is not an object pointer in ISO C; dladdr wants
+	 * the address as one, so copy the bits (POSIX makes them convertible). */
+	memcpy(&addr, &poll, sizeof addr);
+	if (dladdr(addr, &info) != 0 && info.dli_sname != NULL && info.dli_saddr == addr)
+		snprintf(where, sizeof where, "%s (%p, in %s)", info.dli_sname, addr,
+			 info.dli_fname != NULL ? info.dli_fname : "?");
+	else if (dladdr(addr, &info) != 0 && info.dli_fname != NULL)
+		/* A static function has no dynamic symbol: name the module and the
+		 * offset, which `addr2line -f -e MODULE OFFSET` turns into a name. */
+		snprintf(where, sizeof where, "at %p (%s+0x%lx; addr2line -f -e %s 0x%lx names it)", addr,
+			 info.dli_fname, (unsigned long)((uintptr_t)addr - (uintptr_t)info.dli_fbase),
+			 info.dli_fname, (unsigned long)((uintptr_t)addr - (uintptr_t)info.dli_fbase));
+	else
+		snprintf(where, sizeof where, "at %p", addr);
+	wk_fatal("wk_future_poll: the poll function %s of future %p modified the context %p it was "
+		 "lent (%s changed); a future must not change its context: derive a new one with "
+		 "wk_context_builder_from (WK-CTX-007)",
+		 where, (const void *)f, (const void *)now, changed_field(lent, now));
 }
 
 #else /* !WK_CHECKED */

@@ -52,6 +52,13 @@ typedef struct wk_lazy_waker {
 	const wk_local_waker *local_waker; /* passed to ctor */
 } wk_lazy_waker;
 
+/*
+ * The fields are private (names ending in '_'): use the accessors below.  A
+ * future is lent its context read-only (const, WK-CTX-007) and must not
+ * write them: an executor may lend one context object to every poll of a
+ * task.  To change anything for its children it derives a new context with
+ * wk_context_builder_from, used only during its own poll (WK-CTX-008).
+ */
 typedef struct wk_context {
 	const wk_waker *waker_;             /* NULL: none, or lazy */
 	const wk_local_waker *local_waker_; /* never NULL in a built context */

@@ -32,9 +32,37 @@ struct wk_future {
 	const wk_future_vtable *vtable;
 };
 
+#if WK_CHECKED
+/* Checked-build slow path (src/diag.c): aborts naming the poll function. */
+#if defined(__GNUC__)
+__attribute__((noreturn))
+#endif
+void wk__context_modified(const wk_future *f, wk_poll (*poll)(wk_future *, const wk_context *, void **),
+			  const wk_context *lent, const wk_context *now);
+#endif
+
+/*
+ * Poll f once with cx.  A future must not change the context it is lent
+ * (WK-CTX-007): the poll function receives it by const pointer, and a
+ * checked build compares the context before and after the call and aborts,
+ * naming the poll function, when a future cast the const away and wrote to
+ * it (WK-CHECK-005).  An executor that lends one context to many polls
+ * (the reference runtime's cheap mode) would otherwise hand every later
+ * poll what one future wrote.
+ */
 static inline wk_poll wk_future_poll(wk_future *f, const wk_context *cx, void **output)
 {
+#if WK_CHECKED
+	wk_poll (*poll)(wk_future *, const wk_context *, void **) = f->vtable->poll;
+	wk_context lent = *cx;
+	wk_poll r = poll(f, cx, output);
+	if (lent.waker_ != cx->waker_ || lent.local_waker_ != cx->local_waker_ ||
+	    lent.ext_ != cx->ext_ || lent.lazy_ != cx->lazy_)
+		wk__context_modified(f, poll, &lent, cx);
+	return r;
+#else
 	return f->vtable->poll(f, cx, output);
+#endif
 }
 
 static inline void wk_future_drop(wk_future *f)

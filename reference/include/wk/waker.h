@@ -118,11 +118,14 @@ void wk__check_vtable(const wk_raw_waker_vtable *vt, const char *op);
 void wk__check_live(const wk_raw_waker *raw, const char *op);
 void wk__check_owner(const void *obj, uint32_t owner, const char *op);
 void wk__check_cloned(wk_raw_waker raw, const char *op);
+#if defined(__GNUC__)
+__attribute__((noreturn))
+#endif
+void wk__check_converted(const void *obj, uint32_t owner, const char *op);
 extern const wk_raw_waker_vtable wk__moved_vtable;
 /* Forces a link error when a checked consumer links an unchecked library. */
 extern const int wk_abi_checked;
 __attribute__((used)) static const int *const wk__abi_guard = &wk_abi_checked;
-#define WK__LIVE(w, op) wk__check_live(&(w)->raw, op)
 #define WK__OWNED(w, op)                                                       \
 	do {                                                                   \
 		wk__check_live(&(w)->raw, op);                                 \
@@ -135,11 +138,19 @@ __attribute__((used)) static const int *const wk__abi_guard = &wk_abi_checked;
 		(w)->raw.data = (const void *)(uintptr_t)0xdeadull;            \
 	} while (0)
 #define WK__CLONED(r, op) wk__check_cloned((r), op)
+/* A wk_waker never has an owner: one that does is a local waker copied
+ * into a waker (WK-LOCAL-004), caught before any vtable call. */
+#define WK__SHARED(w, op)                                                      \
+	do {                                                                   \
+		wk__check_live(&(w)->raw, op);                                 \
+		if ((w)->wk__owner != 0)                                       \
+			wk__check_converted((w), (w)->wk__owner, op);          \
+	} while (0)
 #define WK__SET_OWNER(w, v) ((w)->wk__owner = (v))
 #else
 extern const int wk_abi_unchecked;
 __attribute__((used)) static const int *const wk__abi_guard = &wk_abi_unchecked;
-#define WK__LIVE(w, op) ((void)0)
+#define WK__SHARED(w, op) ((void)0)
 #define WK__OWNED(w, op) ((void)0)
 #define WK__MOVED(w) ((void)0)
 #define WK__CLONED(r, op) ((void)0)
@@ -176,7 +187,7 @@ static inline wk_waker wk_waker_new(const void *data, const wk_raw_waker_vtable 
 static inline wk_waker wk_waker_clone(const wk_waker *w)
 {
 	wk_waker c;
-	WK__LIVE(w, "wk_waker_clone");
+	WK__SHARED(w, "wk_waker_clone");
 	c.raw = w->raw.vtable->clone(w->raw.data);
 	WK__CLONED(c.raw, "wk_waker_clone");
 	WK__SET_OWNER(&c, 0);
@@ -186,7 +197,7 @@ static inline wk_waker wk_waker_clone(const wk_waker *w)
 /* Wake the task and consume *w (it is moved-from afterwards). */
 static inline void wk_waker_wake(wk_waker *w)
 {
-	WK__LIVE(w, "wk_waker_wake");
+	WK__SHARED(w, "wk_waker_wake");
 	w->raw.vtable->wake(w->raw.data);
 	WK__MOVED(w);
 }
@@ -194,14 +205,14 @@ static inline void wk_waker_wake(wk_waker *w)
 /* Wake the task; *w stays valid. */
 static inline void wk_waker_wake_by_ref(const wk_waker *w)
 {
-	WK__LIVE(w, "wk_waker_wake_by_ref");
+	WK__SHARED(w, "wk_waker_wake_by_ref");
 	w->raw.vtable->wake_by_ref(w->raw.data);
 }
 
 /* Release *w without waking (it is moved-from afterwards). */
 static inline void wk_waker_drop(wk_waker *w)
 {
-	WK__LIVE(w, "wk_waker_drop");
+	WK__SHARED(w, "wk_waker_drop");
 	w->raw.vtable->drop(w->raw.data);
 	WK__MOVED(w);
 }

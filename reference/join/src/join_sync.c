@@ -41,7 +41,6 @@ typedef struct sync_child {
 	wk_future *future; /* NULL once the child returned Ready and was dropped */
 	uint64_t bit;
 	wk_waker waker; /* data = this record */
-	wk_context cx;  /* the child's context, while the join's cx_ready */
 } sync_child;
 
 struct sync_join {
@@ -51,10 +50,6 @@ struct sync_join {
 	pthread_mutex_t lock;
 	wk_waker parent; /* the polling task's waker, when has_parent; under lock */
 	bool has_parent;
-	/* The children's contexts differ from poll to poll only in the ext
-	 * they inherit: built when it changes, not per child poll. */
-	bool cx_ready;
-	void *cx_ext;
 	sync_child children[];
 };
 
@@ -164,29 +159,25 @@ static const wk_raw_waker_vtable sync_child_vtable = {
 
 /* ---- the future ------------------------------------------------------------ */
 
-/* Each child's context: the parent's ext, both wakers the child's (a
- * combinator that substitutes one must substitute the other, spec
- * WK-CTX-005). */
-static void build_child_contexts(sync_join *j, const wk_context *cx)
-{
-	for (size_t i = 0; i < j->head.n; i++) {
-		sync_child *c = &j->children[i];
-		wk_context_builder b = wk_context_builder_from(cx);
-		wk_context_builder_waker(&b, &c->waker);
-		wk_context_builder_local_waker(&b, wk_waker_as_local(&c->waker));
-		c->cx = wk_context_builder_build(&b);
-	}
-	j->cx_ext = wk_context_ext(cx);
-	j->cx_ready = true;
-}
-
-static void poll_child(sync_join *j, unsigned i)
+/*
+ * A child's context: derived from the parent's for this child poll alone
+ * (a derived context must not outlive the poll of its parent, WK-CTX-008),
+ * with the parent's ext and both wakers the child's (a combinator that
+ * substitutes one must substitute the other, spec WK-CTX-005).  Four
+ * pointer copies: cheaper than remembering whether a cached one is stale.
+ */
+static void poll_child(sync_join *j, const wk_context *parent_cx, unsigned i)
 {
 	sync_child *c = &j->children[i];
+	wk_context_builder b = wk_context_builder_from(parent_cx);
+	wk_context cx;
 	wk_future *done;
 	void *out = NULL;
 
-	if (wk_future_poll(c->future, &c->cx, &out) != WK_READY)
+	wk_context_builder_waker(&b, &c->waker);
+	wk_context_builder_local_waker(&b, wk_waker_as_local(&c->waker));
+	cx = wk_context_builder_build(&b);
+	if (wk_future_poll(c->future, &cx, &out) != WK_READY)
 		return;
 	done = c->future;
 	c->future = NULL;
@@ -206,12 +197,10 @@ static wk_poll sync_join_poll(wk_future *self, const wk_context *cx, void **outp
 	/* acquire: pairs with each waker's release fetch_or. */
 	woken = atomic_exchange_explicit(&j->woken, 0, memory_order_acquire);
 	todo = wk__join_begin_poll(&j->head, woken);
-	if (!j->cx_ready || j->cx_ext != wk_context_ext(cx))
-		build_child_contexts(j, cx);
 	while (todo != 0) {
 		unsigned i = wk__join_lowest(todo);
 		todo &= todo - 1;
-		poll_child(j, i);
+		poll_child(j, cx, i);
 	}
 	r = wk__join_end_poll(&j->head, output);
 	if (r == WK_READY)
@@ -255,8 +244,6 @@ wk_future *wk_join_new(wk_future *const *children, size_t n)
 	atomic_init(&j->woken, 0);
 	atomic_init(&j->refs, 1);
 	j->has_parent = false;
-	j->cx_ready = false;
-	j->cx_ext = NULL;
 	for (size_t i = 0; i < n; i++) {
 		sync_child *c = &j->children[i];
 		c->join = j;

@@ -661,7 +661,7 @@ static void test_child_context_has_own_wakers_and_parent_ext(void **state)
 /* The parent's context may change from poll to poll: each child poll sees
  * the ext of the poll in progress, and (local join) a thread-safe waker
  * exactly when that poll's parent offers one. */
-/* @proves WK-JOIN-018 WK-JOIN-015 */
+/* @proves WK-JOIN-018 WK-JOIN-015 WK-CTX-008 */
 static void test_child_context_follows_the_latest_parent(void **state)
 {
 	const wkjt_kind *k = KIND(state);
