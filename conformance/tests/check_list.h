@@ -46,6 +46,9 @@ WKC_CHECK(waker_will_wake, "exec.waker.will_wake", "WK-EXEC-020", 0, 0, 10000)
 WKC_CHECK(waker_local_same_task, "exec.waker.local_same_task", "WK-EXEC-021", 0, 0, 10000)
 WKC_CHECK(ctx_local_only, "exec.ctx.local_only", "WK-EXEC-022", WKC_CAP_LOCAL_ONLY, 0, 10000)
 WKC_CHECK(ctx_waker_present, "exec.ctx.waker_present", "WK-EXEC-023", 0, WKC_CAP_LOCAL_ONLY, 10000)
+/* (exec_wakers_local.c) */
+WKC_CHECK(ctx_local_task_waker, "exec.ctx.local_task_waker", "WK-EXEC-027", WKC_CAP_SPAWN_LOCAL,
+	  WKC_CAP_LOCAL_ONLY, 20000)
 
 /* 5. Lifetimes (exec_lifetime.c) */
 WKC_CHECK(outlive_executor, "exec.lifetime.outlive_executor", "WK-EXEC-010 WK-EXEC-018", WKC__TS, 0, 10000)

@@ -24,6 +24,10 @@
  *   Contexts: the task's thread-safe waker and its local waker (both lent
  *   for the poll); in the MX_LOCAL_ONLY flavour the local waker only, so
  *   that cx waker() aborts loudly (wkc_mutant_control_local_only.so).
+ *   In the MX_FOREIGN_ABORTS flavour a local task's thread-safe waker
+ *   works on its home worker only and aborts, saying why, when woken on
+ *   any other thread (WKC_CAP_FOREIGN_WAKE_ABORTS:
+ *   wkc_mutant_control_foreign_aborts.so).
  *
  *   Shutdown (mx_exec.c): every worker closes its queue and drops the
  *   futures of its own unfinished tasks on its own thread.  Workers start
@@ -106,6 +110,7 @@ struct mx_task {
 	wk_future *future;      /* home worker only after spawn */
 	mx_shared *shared;
 	unsigned home;          /* index of the home worker */
+	bool local;             /* spawned WKC_SPAWN_LOCAL; written before the spawn's push */
 	bool adopted;           /* home worker only: linked into its task list */
 	mx_task *prev, *next;   /* home worker only: the list of unfinished tasks */
 };

@@ -342,10 +342,12 @@ static int mx_spawn(wkc_executor *ex, wk_future *fut, int core, uint32_t flags)
 	if (core != WKC_ANY_CORE && mx_current_worker(s) < 0)
 		home = 0;
 #endif
-	(void)flags; /* WKC_SPAWN_LOCAL: every task stays on its home worker anyway */
 	t = mx_task_new(s, fut, home);
 	if (t == NULL)
 		return -1;
+	/* Every task stays on its home worker anyway; the flag only matters to
+	 * the FOREIGN_ABORTS policy (mx_task.c).  Published by the push. */
+	t->local = (flags & WKC_SPAWN_LOCAL) != 0;
 	/* relaxed: a counter; run() reads it under idle_m. */
 	atomic_fetch_add_explicit(&s->active, 1, memory_order_relaxed);
 	if (!mxq_push(&s->queues[home], t)) {
@@ -406,6 +408,8 @@ static uint32_t mx_core_count(wkc_executor *ex)
 
 #ifdef MX_LOCAL_ONLY
 #define MX_WAKER_CAPS (WKC_CAP_LOCAL_WAKERS | WKC_CAP_LOCAL_ONLY)
+#elif defined(MX_FOREIGN_ABORTS)
+#define MX_WAKER_CAPS (WKC_CAP_THREAD_SAFE_WAKERS | WKC_CAP_LOCAL_WAKERS | WKC_CAP_FOREIGN_WAKE_ABORTS)
 #else
 #define MX_WAKER_CAPS (WKC_CAP_THREAD_SAFE_WAKERS | WKC_CAP_LOCAL_WAKERS)
 #endif

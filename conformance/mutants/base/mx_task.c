@@ -50,6 +50,7 @@
  */
 #include "mx.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 static const wk_raw_waker_vtable ts_vtable;
@@ -333,9 +334,40 @@ static wk_raw_waker ts_clone(const void *data)
 	return raw;
 }
 
+#ifdef MX_FOREIGN_ABORTS
+/*
+ * The FOREIGN_ABORTS policy: a local task is never routed across threads,
+ * so its thread-safe waker woken on any thread but its home worker's stops
+ * the process with a message, which is conformant under
+ * WKC_CAP_FOREIGN_WAKE_ABORTS (spec WK-EXEC-027).  True when the wake was
+ * such a foreign one and the caller must not wake the task.
+ */
+static bool foreign_wake_of_local(mx_task *t)
+{
+	if (!t->local || mx_current_worker(t->shared) == (int)t->home)
+		return false;
+#ifdef MX_BUG_FOREIGN_WAKE_SILENT
+	/* BUG: the capability is claimed, but the wake just returns: every
+	 * foreign wake of a local task is a noop, the lost wakeup nobody
+	 * reports that the proposal's argument against noop wakers is about. */
+	return true;
+#else
+	fprintf(stderr, "mutant: the waker of local task %p woken on a thread that is not its "
+		"worker's: this executor aborts on foreign wakes of local tasks\n", (void *)t);
+	abort();
+#endif
+}
+#endif
+
 static void ts_wake(const void *data)
 {
 	mx_task *t = (mx_task *)data;
+#ifdef MX_FOREIGN_ABORTS
+	if (foreign_wake_of_local(t)) {
+		mx_task_release(t); /* by value: the waker is consumed all the same */
+		return;
+	}
+#endif
 	mx_task_wake(t);
 #ifdef MX_BUG_WAKE_NO_DEC
 	/* BUG: wake by value is written as wake_by_ref, forgetting that it
@@ -348,6 +380,10 @@ static void ts_wake(const void *data)
 static void ts_wake_by_ref(const void *data)
 {
 	mx_task *t = (mx_task *)data;
+#ifdef MX_FOREIGN_ABORTS
+	if (foreign_wake_of_local(t))
+		return;
+#endif
 	mx_task_wake(t);
 #ifdef MX_BUG_WAKE_BY_REF_DEC
 	/* BUG: wake_by_ref is written as wake, releasing a reference the
