@@ -196,6 +196,10 @@ void wk__tpc_task_cancel(wk__tpc_task *t)
 	wk_future *f = t->future;
 	t->future = NULL;
 	t->own |= WK__TPC_OWN_CANCELLED;
+#if defined(WK_TPC_INJECT_DROP_SKIPPED) /* fuzz/: a task with a thread-safe waker is skipped */
+	if (atomic_load_explicit(&t->handle, memory_order_relaxed) != NULL)
+		f = NULL;
+#endif
 	if (f != NULL) {
 		if (t->core != NULL)
 			WK__TPC_TRACE(t->core, WK_TPC_EV_DROP, t->id, 1);

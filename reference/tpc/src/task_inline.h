@@ -20,6 +20,10 @@
  *
  * Everything here runs on the task's owner core (spec/runtime.md, section
  * 2): the state is a relaxed load and store, never a read-modify-write.
+ *
+ * WK_TPC_INJECT_* (here, task.c, waker.c): bugs injected on purpose, each
+ * off unless its macro is defined, for fuzz/'s proof that its targets find
+ * them (fuzz/README.md).  No build of the runtime itself defines them.
  */
 #ifndef WK_TPC_TASK_INLINE_H
 #define WK_TPC_TASK_INLINE_H
@@ -81,8 +85,15 @@ WK__TPC_HOT void wk__tpc_task_wake_at(wk__tpc_task *t, bool may_trace)
 		wk__tpc_core_schedule(may_trace ? t->core : wk__tpc_tls_core, t);
 	} else if (s == WK__TPC_RUNNING) {
 		/* RUNNING -> NOTIFIED: remembered; the poll's end queues it. */
+#if !defined(WK_TPC_INJECT_WAKE_IN_POLL_LOST) /* fuzz/: a wake during poll dropped */
 		wk__tpc_set_state(t, WK__TPC_NOTIFIED);
+#endif
 	}
+#if defined(WK_TPC_INJECT_NOTIFIED_OVERWRITTEN) /* fuzz/: a second wake undoes the first */
+	else if (s == WK__TPC_NOTIFIED) {
+		wk__tpc_set_state(t, WK__TPC_RUNNING);
+	}
+#endif
 	/* SCHEDULED, NOTIFIED: coalesced.  COMPLETE: ignored (an orphan is
 	 * always COMPLETE, so no core is used after shutdown). */
 	if (may_trace && t->core != NULL)
@@ -151,7 +162,11 @@ WK__TPC_HOT bool wk__tpc_task_poll_at(wk__tpc_core *core, wk__tpc_task *t, bool 
 #endif
 		r = wk_future_poll(t->future, &t->cx, &t->output);
 	}
+#if defined(WK_TPC_INJECT_POLL_AFTER_READY) /* fuzz/: woken while it ran wins over Ready */
+	if (r == WK_READY && wk__tpc_state(t) != WK__TPC_NOTIFIED) {
+#else
 	if (r == WK_READY) {
+#endif
 		wk__tpc_task_finish(core, t, may_trace);
 		return false;
 	}

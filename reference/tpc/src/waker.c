@@ -183,7 +183,11 @@ static inline bool on_owner_core(const wk__tpc_handle *h)
  * anywhere else it is routed (a tail call, off the hot path). */
 static inline void handle_wake_impl(wk__tpc_handle *h, const char *op, bool may_trace)
 {
+#if defined(WK_TPC_INJECT_LOCAL_FROM_REMOTE) /* fuzz/: a foreign wake applied in place */
+	if (true) {
+#else
 	if (WK__TPC_LIKELY(on_owner_core(h))) {
+#endif
 		/* The owner core: handle->task is ours to read; once the task
 		 * is gone it is the COMPLETE placeholder, and the wake is
 		 * ignored like any wake of a COMPLETE task. */
