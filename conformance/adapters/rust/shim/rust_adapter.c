@@ -1,6 +1,5 @@
 /*
- * rust_adapter.c - the C side of a Rust adapter: the wkc_adapter table, and
- * the four functions the bridge crate (../bridge) calls back.
+ * rust_adapter.c - the C side of a Rust adapter: its wkc_adapter table.
  *
  * One file, compiled once per adapter with
  *   WKC_RUST_KIND     the executor kind of ../executors/src/lib.rs
@@ -12,23 +11,8 @@
  * the harness's futures are polled and dropped and where the annotations
  * of wkc/annotate.h are issued.  The Rust side is never instrumented.
  *
- * THE EDGES (wkc/annotate.h), each beside the ordering the executor gives:
- *   wake -> poll       wkc_annotate_wake(data) in the bridge's wake and
- *                      wake_by_ref, before the executor's wake publishes
- *                      the task; wkc_annotate_poll(data) before each poll.
- *                      data is the waker's data pointer: the executor's own
- *                      task pointer (the bridge hands the executor's waker
- *                      to C unchanged).
- *   spawn -> poll      release(fut) before the future is handed to the
- *                      executor, acquire(fut) before each poll and the drop:
- *   poll -> poll/drop  release(fut) after each poll.  An executor polls a
- *                      task on one thread at a time and publishes it to the
- *                      next poller (or dropper) through its task state or
- *                      queue, which is the ordering these state.
- *   poll -> run        release(&run_edge) after each poll, acquire when run
- *                      returns: run returns IDLE only after it read, with
- *                      sequentially consistent loads, the state each poll
- *                      stored after it returned (bridge/src/track.rs).
+ * The functions the bridge calls back, and the annotations they issue, are
+ * in bridge_hooks.c.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -50,50 +34,8 @@ int wkc_rust_spawn(wkc_rust_exec *ex, void *fut, int local);
 int wkc_rust_run(wkc_rust_exec *ex, uint64_t timeout_ns);
 uint32_t wkc_rust_core_count(wkc_rust_exec *ex);
 
-/* ---- called by the bridge (bridge/src/ffi.rs) ----------------------------- */
-
-int wkc_rust_c_poll(void *fut, const void *data, const wk_raw_waker_vtable *vtable);
-void wkc_rust_c_drop(void *fut);
-void wkc_rust_c_wake_edge(const void *data);
-void wkc_rust_c_freeing(const void *data);
-
-/* The key of the poll -> run edge: any address the adapter owns for the
- * process's life. */
-static char run_edge;
-
-int wkc_rust_c_poll(void *fut, const void *data, const wk_raw_waker_vtable *vtable)
-{
-	/* The executor's waker, borrowed for this poll: the context points at
-	 * it, the future clones it to keep it. */
-	wk_waker w = wk_waker_new(data, vtable);
-	wk_context_builder b = wk_context_builder_from_waker(&w);
-	wk_context cx = wk_context_builder_build(&b);
-	void *out = NULL;
-	wk_poll r;
-
-	wkc_annotate_poll(data);
-	wkc_annotate_acquire(fut);
-	r = wk_future_poll((wk_future *)fut, &cx, &out);
-	wkc_annotate_release(fut);
-	wkc_annotate_release(&run_edge);
-	return r == WK_READY;
-}
-
-void wkc_rust_c_drop(void *fut)
-{
-	wkc_annotate_acquire(fut);
-	wk_future_drop((wk_future *)fut);
-}
-
-void wkc_rust_c_wake_edge(const void *data)
-{
-	wkc_annotate_wake(data);
-}
-
-void wkc_rust_c_freeing(const void *data)
-{
-	wkc_annotate_freeing(data);
-}
+/* The key of the poll -> run edge (bridge_hooks.c). */
+extern char wkc__rust_run_edge;
 
 /* ---- the adapter ------------------------------------------------------------ */
 
@@ -122,7 +64,7 @@ static int rust_spawn(wkc_executor *ex, wk_future *fut, int core, uint32_t flags
 static int rust_run(wkc_executor *ex, uint64_t timeout_ns)
 {
 	int r = wkc_rust_run((wkc_rust_exec *)ex, timeout_ns);
-	wkc_annotate_acquire(&run_edge);
+	wkc_annotate_acquire(&wkc__rust_run_edge);
 	return r == 0 ? WKC_RUN_IDLE : WKC_RUN_TIMEOUT;
 }
 

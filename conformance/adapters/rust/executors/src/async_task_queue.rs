@@ -16,11 +16,7 @@ use wkc_bridge::{CFuture, ExecTrack, RunResult};
 
 use crate::Exec;
 
-#[derive(Default)]
-struct Queue {
-    runnables: VecDeque<Runnable>,
-    closed: bool,
-}
+type Queue = VecDeque<Runnable>;
 
 type Shared = Arc<Mutex<Queue>>;
 
@@ -42,21 +38,12 @@ fn lock(q: &Shared) -> std::sync::MutexGuard<'_, Queue> {
     q.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The schedule function every task gets: push on the queue.  After
+/// destroy began it still pushes (destroy drains the queue until empty);
+/// it never drops a Runnable itself, which would drop a future inside the
+/// waker call that scheduled it.
 fn schedule_fn(q: Shared) -> impl Fn(Runnable) + Send + Sync + 'static {
-    move |r: Runnable| {
-        let refused = {
-            let mut g = lock(&q);
-            if g.closed {
-                Some(r)
-            } else {
-                g.runnables.push_back(r);
-                None
-            }
-        };
-        // After destroy: dropping the Runnable drops the future (outside
-        // the lock: a future's drop may wake other tasks).
-        drop(refused);
-    }
+    move |r: Runnable| lock(&q).push_back(r)
 }
 
 impl Exec for AsyncTaskExec {
@@ -81,7 +68,7 @@ impl Exec for AsyncTaskExec {
 
     fn run(&mut self, track: &Arc<ExecTrack>, deadline: Instant) -> RunResult {
         loop {
-            let next = lock(&self.queue).runnables.pop_front();
+            let next = lock(&self.queue).pop_front();
             match next {
                 Some(r) => {
                     r.run();
@@ -107,16 +94,20 @@ impl Exec for AsyncTaskExec {
 
 impl Drop for AsyncTaskExec {
     fn drop(&mut self) {
-        // Close the queue, then drop what it held: each Runnable drops its
-        // future.  Then cancel the rest: dropping a Task of a task that is
-        // neither scheduled nor running schedules it one last time, and the
-        // closed queue's schedule function drops it (and its future) there.
-        let pending: Vec<Runnable> = {
-            let mut g = lock(&self.queue);
-            g.closed = true;
-            g.runnables.drain(..).collect()
-        };
-        drop(pending);
-        self.tasks.clear();
+        // Drop what the queue holds (each Runnable drops its future), then
+        // cancel the rest: dropping the Task of a task that is neither
+        // scheduled nor running schedules it one last time, closed, and
+        // dropping that Runnable drops its future.  Futures' drops may wake
+        // other tasks, which schedules them again: drain until empty, each
+        // batch dropped outside the lock.  After this every task is closed,
+        // and async-task ignores wakes of closed tasks.
+        loop {
+            let batch: Vec<Runnable> = lock(&self.queue).drain(..).collect();
+            if batch.is_empty() && self.tasks.is_empty() {
+                break;
+            }
+            drop(batch);
+            self.tasks.clear();
+        }
     }
 }
