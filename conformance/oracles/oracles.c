@@ -703,6 +703,58 @@ unsigned wkc_oracle_inline_poll(const wkc_event *ev, size_t n, const wkc_oracle_
 	return f->count;
 }
 
+/* ---- LAZY_WAKER ----------------------------------------------------------------- */
+
+typedef struct lazy_state {
+	bool asked;       /* an earlier poll of the task asked for the waker */
+	bool begun_built; /* the latest poll began with the constructor run */
+} lazy_state;
+
+unsigned wkc_oracle_lazy_waker(const wkc_event *ev, size_t n, const wkc_oracle_opts *o,
+			       wkc_finding *f)
+{
+	uint32_t m = max_task(ev, n);
+	lazy_state *t = calloc((size_t)m + 1, sizeof *t);
+	(void)o;
+	reset(f);
+	if (t == NULL) {
+		OOM(f);
+		return f->count;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const wkc_event *e = &ev[i];
+		lazy_state *s = &t[e->task];
+		bool built = (e->flags & (WKC_EVF_LAZY | WKC_EVF_BUILT)) ==
+			     (WKC_EVF_LAZY | WKC_EVF_BUILT);
+		if (e->kind == WKC_EV_POLL_BEGIN) {
+			/* Built by an earlier poll that asked: a storage kept
+			 * across polls, which WK-EXT-008 allows. */
+			if (built && !s->asked)
+				violation(f, "task %" PRIu32 ": poll #%" PRIu32 " (thread %" PRIu32
+					     ", seq %" PRIu64 ") began with its context's on_waker "
+					     "constructor already run, and no poll of the task had asked "
+					     "for the waker: the executor built it ahead of the poll",
+					  e->task, e->other, e->thread, e->seq);
+			s->begun_built = built;
+		} else if (e->kind == WKC_EV_POLL_END) {
+			if (built && !s->begun_built && !(e->flags & WKC_EVF_ASKED))
+				violation(f, "task %" PRIu32 ": the on_waker constructor ran during poll #%" PRIu32
+					     " (thread %" PRIu32 ", seq %" PRIu64 "), which never asked for the "
+					     "waker",
+					  e->task, e->other, e->thread, e->seq);
+			if (e->flags & WKC_EVF_ASKED)
+				s->asked = true;
+		} else if (e->kind == WKC_EV_ANOMALY && e->other == WKC_ANOM_LAZY_AGAIN) {
+			violation(f, "task %" PRIu32 ": ask #%" PRId64 " for the waker in one poll (thread %" PRIu32
+				     ") returned another waker than the poll's first ask: the on_waker "
+				     "constructor ran twice in one poll",
+				  e->task, e->value, e->thread);
+		}
+	}
+	free(t);
+	return f->count;
+}
+
 /* ---- SPURIOUS ------------------------------------------------------------------- */
 
 unsigned wkc_oracle_spurious(const wkc_event *ev, size_t n, const wkc_oracle_opts *o,
@@ -759,6 +811,7 @@ static const struct {
 	[WKC_OR_NESTED_DROP] = {wkc_oracle_nested_drop, "drop-inside-wake"},
 	[WKC_OR_SERVED_IN_RUN] = {wkc_oracle_served_in_run, "served-in-run"},
 	[WKC_OR_INLINE_POLL] = {wkc_oracle_inline_poll, "inline-poll"},
+	[WKC_OR_LAZY_WAKER] = {wkc_oracle_lazy_waker, "lazy-waker"},
 	[WKC_OR_SPURIOUS] = {wkc_oracle_spurious, "spurious-polls"},
 };
 

@@ -41,6 +41,11 @@
  *   INLINE_POLL     no poll begins on a thread inside another task's poll
  *                   or inside a waker call on that thread (a wake that runs
  *                   the poll inline)
+ *   LAZY_WAKER      a context's on_waker constructor has not run when a
+ *                   poll begins unless an earlier poll of the task asked
+ *                   for the waker, never runs in a poll that does not ask,
+ *                   and gives every ask of a poll the same waker (contexts
+ *                   without a constructor are not judged)
  *   SPURIOUS        polls not preceded by a wake since the previous poll
  *                   (counted for a note; never a failure)
  */
@@ -71,6 +76,7 @@ typedef enum wkc_oracle {
 	WKC_OR_NESTED_DROP,
 	WKC_OR_SERVED_IN_RUN,
 	WKC_OR_INLINE_POLL,
+	WKC_OR_LAZY_WAKER,
 	WKC_OR_SPURIOUS,
 	WKC_OR_COUNT
 } wkc_oracle;
@@ -106,6 +112,7 @@ unsigned wkc_oracle_inline_poll(const wkc_event *ev, size_t n, const wkc_oracle_
 /* Wakes the served-in-run oracle could judge: they landed, at least half
  * a timeout before the end, in a judged run() that ran to its deadline. */
 unsigned wkc_served_in_run_judged(const wkc_event *ev, size_t n);
+unsigned wkc_oracle_lazy_waker(const wkc_event *ev, size_t n, const wkc_oracle_opts *o, wkc_finding *f);
 unsigned wkc_oracle_spurious(const wkc_event *ev, size_t n, const wkc_oracle_opts *o, wkc_finding *f);
 
 /* The oracle of index i (enum wkc_oracle) and its short name. */

@@ -2,8 +2,9 @@
  * courier.c - threads that wake a probe's waker from somewhere else.
  *
  * A probe hands a courier a clone of its thread-safe waker with an action
- * (wake, wake by ref then drop, clone and wake, drop, deliver a payload)
- * and a trigger (now, once the posting poll returned, a delay after that,
+ * (wake, wake by ref then drop, clone and wake, drop, deliver a payload;
+ * or, lending the context's waker itself, use it by reference during the
+ * poll, see borrow) and a trigger (now, once the posting poll returned, a delay after that,
  * right at the poll's end, a swept spin after its return).
  * "Now" while the poll waits at WKC_OP_AWAIT_HANDOFFS is the barrier case:
  * the wake lands while the poll is running.
@@ -11,9 +12,13 @@
  * Each courier has a mailbox guarded by a mutex.  The mutex orders the
  * posting poll before the courier's work (the courier must see the waker
  * value it was given), which is the only direction of synchronisation a
- * courier creates: it reports completion through relaxed counters, so a
- * poll that follows a courier's wake is ordered after it only by the
- * executor (WK-EXEC-014).
+ * courier creates but one: it reports completion through relaxed
+ * counters, so a poll that follows a courier's wake is ordered after it
+ * only by the executor (WK-EXEC-014).  The exception is a borrow: the
+ * lending poll waits for the borrowed waker to come back, with acquire
+ * (probe_internal.h, returned), so that the executor may free it after
+ * the poll; that edge ends in the lending poll, never in a poll the
+ * courier's wakes cause.
  */
 /* sched_getcpu, sched_setaffinity and CPU_SET (Linux): keep_apart. */
 #define _GNU_SOURCE
@@ -141,7 +146,40 @@ out:
 	wkc_held_drop(&j->h, WKC_EVF_FOREIGN);
 }
 
-static void carry_out(wkc__job *j)
+/*
+ * WKC_CA_BORROW: the job carries the poll's own context waker, valid only
+ * while that poll runs, and the poll waits for it to come back.  Wake it
+ * by reference and clone it through the pointer, give it back, then keep
+ * the clone until `delay_us` more polls of the task returned after the
+ * posting one and wake it by value: that wake must get its own poll, so a
+ * clone that is still the borrowed waker (no upgrade off the polling
+ * thread) is lost there.
+ */
+static void borrow(wkc__courier *c, wkc__job *j)
+{
+	wkc_probe *t = j->task;
+	wkc_held clone;
+	double deadline;
+	unsigned round = 0;
+	wkc__held_borrowed_wake_by_ref(t, j->borrowed, WKC_EVF_FOREIGN);
+	clone = wkc__held_borrowed_clone(t, j->borrowed, WKC_EVF_FOREIGN);
+	j->borrowed = NULL;
+	/* The release of the increment below (for helgrind and DRD). */
+	wkc_annotate_release(&t->returned);
+	/* release: pairs with the lending poll's acquire (probe_internal.h):
+	 * the borrowed waker's use is over before that poll returns. */
+	atomic_fetch_add_explicit(&t->returned, 1, memory_order_release);
+	/* The clone's wake: after the posting poll and delay_us more. */
+	deadline = wkc__p_now_ms() + TRIGGER_WAIT_MS * c->set->wait_factor;
+	/* relaxed: only the counters' values matter (see the file comment). */
+	while (atomic_load_explicit(&t->polls_ended, memory_order_relaxed) <= j->after_polls + j->delay_us &&
+	       atomic_load_explicit(&t->drops, memory_order_relaxed) == 0 &&
+	       wkc__p_now_ms() < deadline)
+		wkc__p_backoff(round++);
+	wkc_held_wake(&clone, WKC_EVF_FOREIGN);
+}
+
+static void carry_out(wkc__courier *co, wkc__job *j)
 {
 	wkc_held c;
 	switch (j->action) {
@@ -162,6 +200,9 @@ static void carry_out(wkc__job *j)
 		break;
 	case WKC_CA_PAYLOAD:
 		deliver_payloads(j);
+		break;
+	case WKC_CA_BORROW:
+		borrow(co, j);
 		break;
 	default:
 		wkc__probe_bug("unknown courier action %u", (unsigned)j->action);
@@ -221,7 +262,7 @@ static void *courier_main(void *arg)
 		/* relaxed: a counter the poster waits on (WKC_OP_AWAIT_TAKEN). */
 		atomic_fetch_add_explicit(&j->task->taken, 1, memory_order_relaxed);
 		wait_trigger(c, j);
-		carry_out(j);
+		carry_out(c, j);
 		/* relaxed: counters, see the file comment. */
 		atomic_fetch_add_explicit(&j->task->done, 1, memory_order_relaxed);
 		atomic_fetch_add_explicit(&c->set->jobs_done, 1, memory_order_relaxed);

@@ -148,7 +148,9 @@ static void check_usable(const wkc_held *h, const char *op)
 			       (unsigned)h->task->id);
 }
 
-wkc_held wkc_held_clone(const wkc_held *h, uint32_t flags)
+/* Clone h, calling the vtable on *through when it is given (a borrowed
+ * waker h is a view of) and on h's own value otherwise. */
+static wkc_held clone_through(const wkc_held *h, const wk_waker *through, uint32_t flags)
 {
 	wkc_probe_set *s;
 	wkc_held c;
@@ -165,7 +167,7 @@ wkc_held wkc_held_clone(const wkc_held *h, uint32_t flags)
 		c.u.l = wk_local_waker_clone(&h->u.l);
 		c.owner = wk_thread_id();
 	} else {
-		c.u.w = wk_waker_clone(&h->u.w);
+		c.u.w = wk_waker_clone(through != NULL ? through : &h->u.w);
 		c.owner = 0;
 	}
 	wkc_waker_call_leave();
@@ -174,6 +176,17 @@ wkc_held wkc_held_clone(const wkc_held *h, uint32_t flags)
 	atomic_fetch_add_explicit(&s->held_live, 1, memory_order_relaxed);
 	record(h, WKC_EV_CLONE, seq, end, flags, &c);
 	return c;
+}
+
+wkc_held wkc_held_clone(const wkc_held *h, uint32_t flags)
+{
+	return clone_through(h, NULL, flags);
+}
+
+wkc_held wkc__held_borrowed_clone(wkc_probe *task, const wk_waker *w, uint32_t flags)
+{
+	wkc_held view = wkc__held_view(task, w);
+	return clone_through(&view, w, flags);
 }
 
 void wkc_held_wake(wkc_held *h, uint32_t flags)
@@ -202,7 +215,8 @@ void wkc_held_wake(wkc_held *h, uint32_t flags)
 	h->task = NULL;
 }
 
-void wkc_held_wake_by_ref(const wkc_held *h, uint32_t flags)
+/* Wake h by reference, through *through when given (see clone_through). */
+static void wake_by_ref_through(const wkc_held *h, const wk_waker *through, uint32_t flags)
 {
 	wkc_probe_set *s;
 	uint64_t seq, end;
@@ -217,10 +231,21 @@ void wkc_held_wake_by_ref(const wkc_held *h, uint32_t flags)
 	if (h->local)
 		wk_local_waker_wake_by_ref(&h->u.l);
 	else
-		wk_waker_wake_by_ref(&h->u.w);
+		wk_waker_wake_by_ref(through != NULL ? through : &h->u.w);
 	wkc_waker_call_leave();
 	end = wkc_trace_seq(s->trace);
 	record(h, WKC_EV_WAKE_BY_REF, seq, end, flags, NULL);
+}
+
+void wkc_held_wake_by_ref(const wkc_held *h, uint32_t flags)
+{
+	wake_by_ref_through(h, NULL, flags);
+}
+
+void wkc__held_borrowed_wake_by_ref(wkc_probe *task, const wk_waker *w, uint32_t flags)
+{
+	wkc_held view = wkc__held_view(task, w);
+	wake_by_ref_through(&view, w, flags);
 }
 
 void wkc_held_drop(wkc_held *h, uint32_t flags)

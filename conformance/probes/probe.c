@@ -109,6 +109,7 @@ wkc_probe *wkc_probe_new(wkc_probe_set *s, const wkc_probe_spec *spec)
 	WKC__ATOMIC_INIT(p->exp_state, 0);
 	WKC__ATOMIC_INIT(p->sent, 0);
 	WKC__ATOMIC_INIT(p->consumed, 0);
+	WKC__ATOMIC_INIT(p->returned, 0);
 	/* The gate is the check's atomic (a probe only loads it). */
 	if (spec->gate != NULL)
 		wkc_annotate_atomic(spec->gate, sizeof *spec->gate);
@@ -299,6 +300,51 @@ static void check_home(wkc_probe *p, const char *where)
 		anomaly(p, WKC_ANOM_LOCAL_WRONG_THREAD, (int64_t)me);
 }
 
+/* ---- the context's thread-safe waker ------------------------------------------------- */
+
+/*
+ * The lazy storage a context carries, or NULL.  A future has no accessor
+ * for it: wk_context_has_waker says "a waker or a constructor", and asking
+ * for the waker builds it.  Whether the constructor has run is what
+ * WK-EXT-008 is about, and the storage's `built` flag (a public field of
+ * wk_lazy_waker) is the only trace of a construction a future can see; so
+ * the probe follows the context's private lazy_ pointer here and nowhere
+ * else, and only reads through it.
+ */
+static const wk_lazy_waker *lazy_storage(const wk_context *cx)
+{
+	return cx->lazy_;
+}
+
+/* WKC_EVF_LAZY and WKC_EVF_BUILT for the context as it is now. */
+static uint32_t lazy_flags(const wk_context *cx)
+{
+	const wk_lazy_waker *l = lazy_storage(cx);
+	if (l == NULL)
+		return 0;
+	return WKC_EVF_LAZY | (l->built ? WKC_EVF_BUILT : 0);
+}
+
+/*
+ * Every ask of the thread-safe waker a probe makes, and only from a step
+ * that uses the waker (probe.h): loud is wk_context_waker (aborts on a
+ * local-only context), otherwise try_waker.  A lazy context must give
+ * every ask of a poll the waker its first ask built (the constructor runs
+ * at most once per poll).
+ */
+static const wk_waker *ask_waker(wkc_probe *p, const wk_context *cx, bool loud)
+{
+	const wk_waker *w = loud ? wk_context_waker(cx) : wk_context_try_waker(cx);
+	p->asks++;
+	if (w == NULL)
+		return NULL;
+	if (p->first_ask == NULL)
+		p->first_ask = w;
+	else if (w != p->first_ask && lazy_storage(cx) != NULL)
+		anomaly(p, WKC_ANOM_LAZY_AGAIN, (int64_t)p->asks);
+	return w;
+}
+
 /* ---- steps --------------------------------------------------------------------------- */
 
 typedef enum step_result { STEP_DONE, STEP_DEFER } step_result;
@@ -317,7 +363,7 @@ static src_result source(wkc_probe *p, const wk_context *cx, const wkc_step *st,
 		const wk_waker *w;
 		if (cx == NULL)
 			wkc__probe_bug("task %u: context waker used in drop", (unsigned)p->id);
-		w = wk_context_try_waker(cx);
+		w = ask_waker(p, cx, false);
 		if (w == NULL) {
 			anomaly(p, WKC_ANOM_NO_WAKER, 0);
 			return SRC_SKIP;
@@ -469,11 +515,67 @@ static void stall(wkc_probe *p)
 	}
 }
 
-static void handoff(wkc_probe *p, const wkc_step *st, const wkc_held *src)
+/* Post the context's waker itself, not a clone, to a courier: it comes
+ * back before this poll returns (await_borrows). */
+static void lend(wkc_probe *p, const wk_context *cx, const wkc_step *st)
+{
+	wkc__job *j;
+	if (st->src != WKC_SRC_CX || st->trigger != WKC_TRIG_NOW)
+		wkc__probe_bug("task %u: only the context's waker is lent, and only now",
+			       (unsigned)p->id);
+	j = calloc(1, sizeof *j);
+	if (j == NULL)
+		wkc__probe_bug("out of memory");
+	/* The pointer itself, exactly as wk_context_waker gives it (the step's
+	 * source already asked: this ask returns the same address). */
+	j->borrowed = ask_waker(p, cx, false);
+	j->task = p;
+	j->action = WKC_CA_BORROW;
+	j->trigger = WKC_TRIG_NOW;
+	j->delay_us = st->arg; /* polls to wait for before the clone's wake */
+	j->poll_cpu = -1;
+	/* relaxed: this thread wrote the count (this poll has not ended). */
+	j->after_polls = atomic_load_explicit(&p->polls_ended, memory_order_relaxed);
+	p->lent++;
+	wkc__courier_post(p->set, st->courier, j);
+}
+
+/*
+ * Wait until every borrow this probe posted came back.  A borrowed waker
+ * dies with the poll, so this wait ends only when the courier is done
+ * with it: past the barrier's bound it is reported (a wake through the
+ * borrowed waker that waits for the poll, WK-EXEC-015) and the wait goes
+ * on; a wake that never returns ends in the check's timeout.
+ */
+static void await_borrows(wkc_probe *p)
+{
+	double deadline;
+	unsigned round = 0;
+	bool reported = false;
+	if (p->lent == 0)
+		return;
+	deadline = wkc__p_now_ms() + BARRIER_WAIT_MS * p->set->wait_factor;
+	/* acquire: see probe_internal.h (returned). */
+	while (atomic_load_explicit(&p->returned, memory_order_acquire) < p->lent) {
+		if (!reported && wkc__p_now_ms() > deadline) {
+			anomaly(p, WKC_ANOM_BARRIER_TIMEOUT,
+				(int64_t)(BARRIER_WAIT_MS * p->set->wait_factor));
+			reported = true;
+		}
+		wkc__p_backoff(round++);
+	}
+	wkc_annotate_acquire(&p->returned); /* the load's acquire */
+}
+
+static void handoff(wkc_probe *p, const wk_context *cx, const wkc_step *st, const wkc_held *src)
 {
 	wkc__job *j;
 	if (src->local)
 		wkc__probe_bug("task %u: a local waker handed to a courier", (unsigned)p->id);
+	if (st->action == WKC_CA_BORROW) {
+		lend(p, cx, st);
+		return;
+	}
 	j = calloc(1, sizeof *j);
 	if (j == NULL)
 		wkc__probe_bug("out of memory");
@@ -551,7 +653,7 @@ static step_result run_op(wkc_probe *p, const wk_context *cx, const wkc_step *st
 	case WKC_OP_TOUCH_WAKER:
 		if (cx == NULL)
 			wkc__probe_bug("task %u: touch waker in drop", (unsigned)p->id);
-		(void)wk_context_waker(cx); /* aborts on a local-only context */
+		(void)ask_waker(p, cx, true); /* aborts on a local-only context */
 		return STEP_DONE;
 	case WKC_OP_READ_PAYLOAD:
 		read_payload(p);
@@ -615,7 +717,7 @@ static step_result run_op(wkc_probe *p, const wk_context *cx, const wkc_step *st
 		}
 		break;
 	case WKC_OP_HANDOFF:
-		handoff(p, st, &src);
+		handoff(p, cx, st, &src);
 		break;
 	case WKC_OP_CHURN:
 		churn(p, &src, st->count ? st->count : 1, flags);
@@ -645,11 +747,16 @@ static step_result run_steps(wkc_probe *p, const wk_context *cx, const wkc_step 
 
 /* ---- the future ------------------------------------------------------------------------ */
 
+/* Records what the context holds without asking for the waker: a lazy
+ * one stays unbuilt (its data and vtable are not recorded). */
 static void record_poll_begin(wkc_probe *p, const wk_context *cx, uint64_t seq, uint32_t number,
 			      uint32_t flags)
 {
 	wkc_event ev;
-	const wk_waker *w = wk_context_try_waker(cx);
+	uint32_t lazy = lazy_flags(cx);
+	bool has = wk_context_has_waker(cx);
+	/* No constructor: try_waker only returns the waker set. */
+	const wk_waker *w = has && lazy == 0 ? wk_context_try_waker(cx) : NULL;
 	const wk_local_waker *l = wk_context_local_waker(cx);
 	memset(&ev, 0, sizeof ev);
 	ev.seq = ev.end = seq;
@@ -657,7 +764,7 @@ static void record_poll_begin(wkc_probe *p, const wk_context *cx, uint64_t seq, 
 	ev.task = p->id;
 	ev.other = number;
 	ev.thread = wk_thread_id();
-	ev.flags = flags | (w != NULL ? WKC_EVF_HAS_WAKER : 0) | (p->local ? WKC_EVF_LOCAL : 0);
+	ev.flags = flags | (has ? WKC_EVF_HAS_WAKER : 0) | lazy | (p->local ? WKC_EVF_LOCAL : 0);
 	if (w != NULL) {
 		ev.data = wk_waker_data(w);
 		ev.vtable = (const void *)wk_waker_vtable(w);
@@ -667,7 +774,8 @@ static void record_poll_begin(wkc_probe *p, const wk_context *cx, uint64_t seq, 
 	wkc_trace_add(p->set->trace, &ev);
 }
 
-static void record_poll_end(wkc_probe *p, uint64_t begin, uint32_t number, bool ready)
+static void record_poll_end(wkc_probe *p, const wk_context *cx, uint64_t begin, uint32_t number,
+			    bool ready)
 {
 	wkc_event ev;
 	memset(&ev, 0, sizeof ev);
@@ -677,7 +785,8 @@ static void record_poll_end(wkc_probe *p, uint64_t begin, uint32_t number, bool 
 	ev.other = number;
 	ev.value = (int64_t)begin;
 	ev.thread = wk_thread_id();
-	ev.flags = (ready ? WKC_EVF_READY : 0) | (p->local ? WKC_EVF_LOCAL : 0);
+	ev.flags = (ready ? WKC_EVF_READY : 0) | (p->local ? WKC_EVF_LOCAL : 0) | lazy_flags(cx) |
+		   (p->asks != 0 ? WKC_EVF_ASKED : 0);
 	wkc_trace_add(p->set->trace, &ev);
 }
 
@@ -703,6 +812,8 @@ static wk_poll probe_poll(wk_future *self, const wk_context *cx, void **output)
 	atomic_store_explicit(&p->last_begin_seq, seq, memory_order_relaxed);
 	number = atomic_fetch_add_explicit(&p->polls, 1, memory_order_relaxed) + 1;
 	atomic_store_explicit(&p->last_thread, me, memory_order_relaxed);
+	p->asks = 0;
+	p->first_ask = NULL;
 	record_poll_begin(p, cx, seq, number, flags);
 	if (p->set->cx != NULL)
 		wkc_progress(p->set->cx); /* the adapter watchdog's "still busy" */
@@ -710,7 +821,7 @@ static wk_poll probe_poll(wk_future *self, const wk_context *cx, void **output)
 
 	if (flags & WKC_EVF_AFTER_READY) {
 		/* Never run the script again; answer as a finished future. */
-		record_poll_end(p, seq, number, true);
+		record_poll_end(p, cx, seq, number, true);
 		atomic_fetch_add_explicit(&p->polls_ended, 1, memory_order_relaxed);
 		if (!was_running)
 			atomic_store_explicit(&p->in_poll, 0, memory_order_relaxed);
@@ -738,9 +849,10 @@ static wk_poll probe_poll(wk_future *self, const wk_context *cx, void **output)
 			 (wkc_annotate_acquire(sp->gate), true)) ||
 			(sp->payload_rounds != 0 && p->payloads_read >= sp->payload_rounds);
 	}
+	await_borrows(p);
 	wkc__p_perturb(p->set);
 	atomic_store_explicit(&p->poller, 0, memory_order_relaxed);
-	record_poll_end(p, seq, number, ready);
+	record_poll_end(p, cx, seq, number, ready);
 	if (ready) {
 		atomic_store_explicit(&p->complete, 1, memory_order_relaxed);
 		*output = p;

@@ -17,6 +17,8 @@
  *                       hand a clone to a courier thread that wakes it now
  *                       (while the poll waits at a barrier), after this
  *                       poll returned, or after a delay;
+ *                       lend the context's waker itself (no clone) to a
+ *                       courier for the length of the poll;
  *                       spin, stall, touch cx waker().
  *   on drop, do Y:      wake / drop the kept wakers or a peer's export,
  *                       or hand them to a courier.
@@ -24,6 +26,14 @@
  * Probes belong to a wkc_probe_set, which owns their memory: the executor's
  * drop call only marks a probe dropped (and counts it), so a double drop or
  * a poll after drop is recorded instead of corrupting the heap.
+ *
+ * ASKING FOR THE WAKER
+ *   A probe asks its context for the thread-safe waker (wk_context_waker,
+ *   try_waker) only in a step that uses it: an executor whose contexts
+ *   build the waker lazily (on_waker) is then seen as it is, never changed
+ *   by being tested.  Each poll records whether the context offers a
+ *   constructor, whether it had run when the poll began and ended, and
+ *   whether the poll asked (trace.h: LAZY, BUILT, ASKED).
  *
  * THREADS
  *   A probe's poll and drop run on whatever thread the executor uses.  The
@@ -79,7 +89,8 @@ typedef enum wkc_op {
 	WKC_OP_DROP,             /* drop the waker in slot */
 	WKC_OP_EXPORT,           /* clone src into the export cell (once) */
 	WKC_OP_HANDOFF,          /* clone src (thread-safe) and post it to a
-				  * courier: action, trigger, arg (delay us) */
+				  * courier: action, trigger, arg (delay us);
+				  * WKC_CA_BORROW lends src itself instead */
 	WKC_OP_AWAIT_HANDOFFS,   /* block (bounded) until every handoff posted so
 				  * far was carried out: a barrier with the
 				  * courier while this poll runs */
@@ -112,6 +123,16 @@ typedef enum wkc_courier_action {
 			      * then drop the waker.  The poll that reads the
 			      * payload must
 			      * happen-after a wake (WK-EXEC-014) */
+	WKC_CA_BORROW,       /* the courier gets no clone but the poll's own
+			      * context waker, by pointer (WKC_SRC_CX and
+			      * WKC_TRIG_NOW only): while the posting poll
+			      * runs it wakes that borrowed waker by reference
+			      * and clones it, then gives the borrow back (the
+			      * poll does not return before); once arg more
+			      * polls of the task returned after the posting
+			      * one, it wakes the clone by value.  The job
+			      * counts as carried out only then: do not await
+			      * it with WKC_OP_AWAIT_HANDOFFS */
 } wkc_courier_action;
 
 /* When the courier acts. */

@@ -31,6 +31,11 @@ struct wkc_probe {
 	uint32_t payloads_read; /* payloads this probe has read */
 	uint64_t prev_begin_seq; /* the previous poll's begin number (0 before) */
 	uint32_t home; /* home thread of a local task (0 before its first poll) */
+	/* This poll's asks for the thread-safe waker, and what the first one
+	 * returned (a lazy context must return it again). */
+	uint32_t asks;
+	const wk_waker *first_ask;
+	uint32_t lent; /* borrows of the context waker posted so far (WKC_CA_BORROW) */
 
 	/* relaxed: detects a second poll entering while one runs. */
 	_Atomic uint32_t in_poll;
@@ -65,11 +70,23 @@ struct wkc_probe {
 	int payload;
 	_Atomic uint32_t sent;
 	_Atomic uint32_t consumed;
+
+	/* Borrows of the poll's context waker the courier gave back
+	 * (WKC_CA_BORROW).  The poll waits for every one before it returns:
+	 * the borrowed pointer dies with the poll.  The courier's increment is
+	 * a release and the poll's load an acquire, as a scoped thread's join
+	 * is: the courier's use of the borrowed waker happens-before the
+	 * executor reuses or frees it.  That edge runs courier -> poll, the
+	 * direction of the wake under test, but only into the poll that lent
+	 * the waker: the poll the courier's wake causes is ordered after it by
+	 * the executor alone (WK-EXEC-014 is judged elsewhere). */
+	_Atomic uint32_t returned;
 };
 
 typedef struct wkc__job {
 	struct wkc__job *next;
 	wkc_held h;         /* moved in; thread-safe */
+	const wk_waker *borrowed; /* WKC_CA_BORROW: the poll's context waker */
 	wkc_probe *task;
 	uint8_t action;     /* wkc_courier_action */
 	uint8_t trigger;    /* wkc_trigger */
@@ -119,6 +136,11 @@ int wkc__p_cpu(void);
 /* held.c: a borrowed view of a context waker (never woken by value or
  * dropped) tagged with its task. */
 wkc_held wkc__held_view(wkc_probe *task, const wk_waker *w);
+/* Recorded operations through a borrowed pointer to a waker (the
+ * context's own, WKC_CA_BORROW): the vtable is called on *w itself, not
+ * on a copy. */
+void wkc__held_borrowed_wake_by_ref(wkc_probe *task, const wk_waker *w, uint32_t flags);
+wkc_held wkc__held_borrowed_clone(wkc_probe *task, const wk_waker *w, uint32_t flags);
 wkc_held wkc__held_view_local(wkc_probe *task, const wk_local_waker *l);
 /* Raise task's latest-wake mark to seq (relaxed max). */
 void wkc__p_note_wake(wkc_probe *task, uint64_t seq);

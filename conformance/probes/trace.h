@@ -53,11 +53,12 @@ typedef enum wkc_ev_kind {
 	WKC_EV_SPAWN = 1,    /* task given to the executor; value: spawn() result,
 			      * other: core asked for, flags: WKC_EVF_LOCAL/PINNED */
 	WKC_EV_POLL_BEGIN,   /* poll started; other: poll number (1-based);
-			      * data/vtable: cx waker (if any), ldata/lvtable:
-			      * cx local waker; flags HAS_WAKER, OVERLAP, AFTER_READY */
+			      * data/vtable: cx waker when set eagerly,
+			      * ldata/lvtable: cx local waker; flags HAS_WAKER,
+			      * LAZY, BUILT, OVERLAP, AFTER_READY */
 	WKC_EV_POLL_END,     /* poll returned; other: poll number, value: the
 			      * seq of its POLL_BEGIN; flags READY when it
-			      * returned Ready */
+			      * returned Ready, ASKED, LAZY, BUILT */
 	WKC_EV_CLONE,        /* a waker of task was cloned; data/vtable: source,
 			      * ldata/lvtable: what clone returned */
 	WKC_EV_WAKE,         /* wake by value (consumes) */
@@ -85,7 +86,8 @@ enum {
 	WKC_EVF_IN_POLL = 1u << 1,     /* issued inside a poll of this task */
 	WKC_EVF_IN_DROP = 1u << 2,     /* issued inside a future's drop */
 	WKC_EVF_READY = 1u << 3,       /* POLL_END: the poll returned Ready */
-	WKC_EVF_HAS_WAKER = 1u << 4,   /* POLL_BEGIN: try_waker was non-NULL */
+	WKC_EVF_HAS_WAKER = 1u << 4,   /* POLL_BEGIN: has_waker was true (a waker
+					* set, or an on_waker constructor) */
 	WKC_EVF_OVERLAP = 1u << 5,     /* POLL_BEGIN: another poll of this task
 					* was still running (in-poll flag set) */
 	WKC_EVF_AFTER_READY = 1u << 6, /* POLL_BEGIN: the probe had returned
@@ -99,6 +101,14 @@ enum {
 					* (a flood); seq..end spans them */
 	WKC_EVF_JUDGE_SERVE = 1u << 11, /* RUN_BEGIN: a long run() whose wakes the
 					 * served-in-run oracle judges */
+	WKC_EVF_LAZY = 1u << 12,       /* POLL_BEGIN/END: the context offers an
+					* on_waker constructor (extended profile) */
+	WKC_EVF_BUILT = 1u << 13,      /* POLL_BEGIN/END with LAZY: the
+					* constructor had run (the storage's
+					* built flag) when the poll began/ended */
+	WKC_EVF_ASKED = 1u << 14,      /* POLL_END: the poll asked for the
+					* thread-safe waker (wk_context_waker or
+					* try_waker) at least once */
 };
 
 /* WKC_EV_ANOMALY kinds (event.other). */
@@ -116,6 +126,10 @@ typedef enum wkc_anomaly {
 				       * the payload's old value; value: it */
 	WKC_ANOM_DROP_IN_WAKE,        /* the future was dropped while its thread
 				       * was inside a waker function */
+	WKC_ANOM_LAZY_AGAIN,          /* an ask for the waker of a context with an
+				       * on_waker constructor returned another
+				       * address than the poll's first ask (the
+				       * constructor ran again); value: the ask */
 } wkc_anomaly;
 
 typedef struct wkc_event {

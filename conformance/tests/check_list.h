@@ -7,7 +7,9 @@
  * The function is wkc_chk_<function> in conformance/tests/exec_<section>.c
  * and carries a "@proves" tag naming exactly the ids of its line (the
  * ctest conformance.tags_match compares them).  Requirement ids are in
- * spec/executor.ids; section numbers below are those of spec/executor.md.
+ * spec/executor.ids (and, for what executors owe the API's extended and
+ * core waker rules, spec/api.ids); section numbers below are those of
+ * spec/executor.md.
  */
 
 #define WKC__TS WKC_CAP_THREAD_SAFE_WAKERS
@@ -46,6 +48,8 @@ WKC_CHECK(waker_will_wake, "exec.waker.will_wake", "WK-EXEC-020", 0, 0, 10000)
 WKC_CHECK(waker_local_same_task, "exec.waker.local_same_task", "WK-EXEC-021", 0, 0, 10000)
 WKC_CHECK(ctx_local_only, "exec.ctx.local_only", "WK-EXEC-022", WKC_CAP_LOCAL_ONLY, 0, 10000)
 WKC_CHECK(ctx_waker_present, "exec.ctx.waker_present", "WK-EXEC-023", 0, WKC_CAP_LOCAL_ONLY, 10000)
+WKC_CHECK(ctx_lazy_waker, "exec.ctx.lazy_waker", "WK-EXT-008", 0, WKC_CAP_LOCAL_ONLY, 10000)
+WKC_CHECK(waker_borrowed_foreign, "exec.waker.borrowed_foreign", "WK-EXEC-028 WK-RAW-005", WKC__TS, 0, 20000)
 /* (exec_wakers_local.c) */
 WKC_CHECK(ctx_local_task_waker, "exec.ctx.local_task_waker", "WK-EXEC-027", WKC_CAP_SPAWN_LOCAL,
 	  WKC_CAP_LOCAL_ONLY, 20000)

@@ -7,7 +7,9 @@
  * orders the waker's writes before the poll; a wake never blocks;
  * will_wake never confuses two tasks; the context's waker and local waker
  * wake the task being polled; a local-only context fails loudly in
- * waker(); every other context has a waker that really wakes.
+ * waker(); every other context has a waker that really wakes; an on_waker
+ * constructor runs only when a future asks; the context's waker lent by
+ * pointer to another thread during the poll works there.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -699,8 +701,11 @@ void wkc_chk_ctx_local_only(wkc_ctx *cx)
 	for (size_t i = 0; ev != NULL && i < n; i++)
 		if (ev[i].kind == WKC_EV_POLL_BEGIN && (ev[i].flags & WKC_EVF_HAS_WAKER)) {
 			wkc_fail(cx, "WK-EXEC-022",
-				 "try_waker() returned a waker (data %p) in poll #%u of a local-only executor",
-				 ev[i].data, (unsigned)ev[i].other);
+				 "poll #%u of a local-only executor had a thread-safe waker (has_waker() "
+				 "true%s; data %p)",
+				 (unsigned)ev[i].other,
+				 (ev[i].flags & WKC_EVF_LAZY) ? ", an on_waker constructor" : "",
+				 ev[i].data);
 			break;
 		}
 	free(ev);
@@ -745,5 +750,128 @@ void wkc_chk_ctx_waker_present(wkc_ctx *cx)
 			break;
 		}
 	free(ev);
+	wkc_scene_finish(s);
+}
+
+/* ---- an on_waker constructor stays lazy ------------------------------------------------------- */
+
+/* What the trace shows of the contexts' lazy constructors (WK-EXT-008). */
+typedef struct lazy_seen {
+	unsigned polls;     /* polls whose context offered a constructor */
+	unsigned on_demand; /* began unbuilt, asked, ended built */
+	unsigned untouched; /* began unbuilt, did not ask, ended unbuilt */
+} lazy_seen;
+
+static lazy_seen lazy_count(wkc_scene *s)
+{
+	lazy_seen seen = {0, 0, 0};
+	size_t n, ntasks = wkc_probe_count(s->set);
+	wkc_event *ev = wkc_trace_snapshot(s->trace, &n);
+	bool *begun_built = calloc(ntasks + 1, sizeof *begun_built);
+	for (size_t i = 0; ev != NULL && begun_built != NULL && i < n; i++) {
+		const wkc_event *e = &ev[i];
+		bool built = (e->flags & WKC_EVF_BUILT) != 0;
+		if (e->task == 0 || e->task > ntasks || !(e->flags & WKC_EVF_LAZY))
+			continue;
+		if (e->kind == WKC_EV_POLL_BEGIN) {
+			seen.polls++;
+			begun_built[e->task] = built;
+		} else if (e->kind == WKC_EV_POLL_END && !begun_built[e->task]) {
+			if ((e->flags & WKC_EVF_ASKED) && built)
+				seen.on_demand++;
+			else if (!(e->flags & WKC_EVF_ASKED) && !built)
+				seen.untouched++;
+		}
+	}
+	free(begun_built);
+	free(ev);
+	return seen;
+}
+
+/*
+ * Tasks that do not ask for the thread-safe waker in their first two
+ * polls (they yield through the local waker), ask for it twice in the
+ * third (wake_by_ref, then a clone woken and dropped), and not in the
+ * fourth.  Every poll records whether its context offers an on_waker
+ * constructor and whether it had run when the poll began and ended; the
+ * lazy-waker oracle fails a constructor run ahead of the poll or in a
+ * poll that did not ask, and a second ask that got another waker.  The
+ * check is exercised only where the contexts offer a constructor: an
+ * executor that sets its waker eagerly is not what WK-EXT-008 judges.
+ */
+/* @proves WK-EXT-008 */
+void wkc_chk_ctx_lazy_waker(wkc_ctx *cx)
+{
+	static const wkc_step steps[] = {
+		S(1, 2, WKC_OP_WAKE_BY_REF, WKC_SRC_CX_LOCAL),
+		S(3, 0, WKC_OP_WAKE_BY_REF, WKC_SRC_CX),
+		S(3, 0, WKC_OP_CLONE_BY_REF, WKC_SRC_CX),
+		S(4, 0, WKC_OP_WAKE_BY_REF, WKC_SRC_CX_LOCAL),
+	};
+	static const wkc_probe_spec spec = SPEC(5, steps);
+	wkc_scene *s = wkc_scene_begin(cx, &(wkc_scene_opts){.ids = WKC_IDS(ctx_lazy_waker)});
+	wkc_probe *ps[4];
+	lazy_seen seen;
+	for (size_t i = 0; i < NSTEPS(ps); i++)
+		ps[i] = wkc_scene_probe(s, &spec);
+	wkc_scene_spawn_each(s, ps, NSTEPS(ps), WKC_ANY_CORE, 0);
+	wkc_scene_settle(s);
+	seen = lazy_count(s);
+	if (seen.polls == 0)
+		wkc_scene_unexercised(s, "WK-EXT-008",
+				      "no poll's context offered an on_waker constructor: the executor "
+				      "sets its thread-safe waker eagerly, which WK-EXT-008 does not judge");
+	else if (seen.on_demand == 0 || seen.untouched == 0)
+		wkc_scene_unexercised(s, "WK-EXT-008",
+				      "of %u polls with an on_waker constructor, %u built the waker when "
+				      "asked and %u left it unbuilt without asking: not both seen",
+				      seen.polls, seen.on_demand, seen.untouched);
+	else
+		wkc_note(cx, "on_waker contexts in %u polls: the waker built when asked in %u, left "
+			     "unbuilt by %u that did not ask",
+			 seen.polls, seen.on_demand, seen.untouched);
+	wkc_scene_finish(s);
+}
+
+/* ---- the context's waker, borrowed by another thread ------------------------------------------ */
+
+/*
+ * Each poll of an odd phase lends its context's waker itself - the
+ * pointer wk_context_waker returned, not a clone - to a courier thread,
+ * and does not return before the courier gives it back.  Meanwhile the
+ * courier wakes it by reference (a wake during the poll: another poll must
+ * follow) and clones it through the pointer.  The even phase's poll, the
+ * one that by-reference wake caused, does nothing; once it returned, the
+ * courier wakes its clone by value, and only that wake can bring the next
+ * phase.  A cheap waker whose clone does not upgrade on a thread other
+ * than the polling one hands the courier the borrowed waker again, valid
+ * only during the poll: that wake is lost (or worse, under ASan).  TSan
+ * sees any race between the courier's use and the poll.
+ */
+/* @proves WK-EXEC-028 WK-RAW-005 */
+void wkc_chk_waker_borrowed_foreign(wkc_ctx *cx)
+{
+	enum { TASKS = 4, MAX_ROUNDS = 16 };
+	wkc_step steps[TASKS][MAX_ROUNDS];
+	wkc_probe_spec specs[TASKS];
+	wkc_scene *s = wkc_scene_begin(cx, &(wkc_scene_opts){.ids = WKC_IDS(waker_borrowed_foreign),
+							     .lost_id = "WK-EXEC-028",
+							     .couriers = TASKS});
+	wkc_probe *ps[TASKS];
+	unsigned rounds = wkc_scene_scaled(s, MAX_ROUNDS, 2);
+	if (rounds > MAX_ROUNDS)
+		rounds = MAX_ROUNDS;
+	for (unsigned i = 0; i < TASKS; i++) {
+		/* One courier per task: a courier keeps its job until the
+		 * clone's wake, and must not hold up another task's borrow. */
+		for (unsigned k = 0; k < rounds; k++)
+			steps[i][k] = (wkc_step)HAND(2 * k + 1, 0, WKC_SRC_CX, WKC_CA_BORROW,
+						     WKC_TRIG_NOW, i, 1);
+		specs[i] = (wkc_probe_spec){.ready_phase = 2 * rounds + 1, .steps = steps[i],
+					    .nsteps = rounds};
+		ps[i] = wkc_scene_probe(s, &specs[i]);
+	}
+	wkc_scene_spawn_each(s, ps, TASKS, WKC_ANY_CORE, 0);
+	wkc_scene_settle(s);
 	wkc_scene_finish(s);
 }

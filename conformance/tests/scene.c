@@ -35,6 +35,7 @@ static const char *const default_ids[WKC_OR_COUNT] = {
 	[WKC_OR_NESTED_DROP] = "WK-EXEC-017",
 	[WKC_OR_SERVED_IN_RUN] = "WK-EXEC-025",
 	[WKC_OR_INLINE_POLL] = "WK-EXEC-026",
+	[WKC_OR_LAZY_WAKER] = "WK-EXT-008",
 	[WKC_OR_SPURIOUS] = "WK-EXEC-024",
 };
 

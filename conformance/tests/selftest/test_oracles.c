@@ -532,6 +532,56 @@ static void anomalies_feed_their_oracles(void **state)
 	assert_int_equal(run(WKC_OR_LOST_WAKEUP, false, &f), 0);
 }
 
+/* ---- LAZY_WAKER ----------------------------------------------------------------------------------- */
+
+static void lazy_poll(uint32_t task, uint32_t begin_flags, uint32_t end_flags)
+{
+	uint64_t b = begin(task, 1);
+	wkc_event *e;
+	evs[nev - 1].flags = begin_flags;
+	end(task, b, false, 1);
+	e = &evs[nev - 1];
+	e->flags |= end_flags;
+}
+
+static void lazy_built_ahead_of_the_poll_is_flagged(void **state)
+{
+	wkc_finding f;
+	(void)state;
+	spawn(1, 0, 0, 0);
+	/* Built when the first poll began: no poll had asked. */
+	lazy_poll(1, WKC_EVF_LAZY | WKC_EVF_BUILT, WKC_EVF_LAZY | WKC_EVF_BUILT);
+	assert_int_equal(run(WKC_OR_LAZY_WAKER, false, &f), 1);
+	assert_non_null(strstr(f.first, "ahead of the poll"));
+}
+
+static void lazy_built_in_a_poll_that_did_not_ask_is_flagged(void **state)
+{
+	wkc_finding f;
+	(void)state;
+	spawn(1, 0, 0, 0);
+	lazy_poll(1, WKC_EVF_LAZY, WKC_EVF_LAZY | WKC_EVF_BUILT);
+	add(WKC_EV_ANOMALY, 1)->other = WKC_ANOM_LAZY_AGAIN;
+	assert_int_equal(run(WKC_OR_LAZY_WAKER, false, &f), 2);
+	assert_non_null(strstr(f.first, "never asked"));
+	assert_non_null(strstr(f.last, "ran twice in one poll"));
+}
+
+static void lazy_on_demand_and_kept_storage_pass(void **state)
+{
+	wkc_finding f;
+	(void)state;
+	spawn(1, 0, 0, 0);
+	lazy_poll(1, WKC_EVF_LAZY, WKC_EVF_LAZY);
+	lazy_poll(1, WKC_EVF_LAZY, WKC_EVF_LAZY | WKC_EVF_BUILT | WKC_EVF_ASKED);
+	/* The same storage kept for the next polls: built by a poll that asked. */
+	lazy_poll(1, WKC_EVF_LAZY | WKC_EVF_BUILT, WKC_EVF_LAZY | WKC_EVF_BUILT);
+	/* An eager context is not judged, whatever its flags say of BUILT. */
+	spawn(2, 0, 0, 0);
+	lazy_poll(2, WKC_EVF_HAS_WAKER | WKC_EVF_BUILT, WKC_EVF_BUILT);
+	assert_int_equal(run(WKC_OR_LAZY_WAKER, false, &f), 0);
+}
+
 /* ---- the trace under concurrent writers ---------------------------------------------------------- */
 
 enum { WRITERS = 4, PER_WRITER = 20000 };
@@ -659,6 +709,155 @@ static void probe_follows_its_script(void **state)
 	wkc_trace_free(t);
 }
 
+/* An on_waker constructor that counts its runs and hands out a counting waker. */
+static int ctor_runs;
+static wk_waker counting_ctor(const wk_local_waker *local, void *arg)
+{
+	wk_raw_waker r = {arg, &counting};
+	(void)local;
+	ctor_runs++;
+	cnt.refs++;
+	return wk_waker_from_raw(r);
+}
+
+/*
+ * A probe asks for the thread-safe waker only in a step that uses it, so
+ * a lazy context stays unbuilt in the polls that do not; an executor that
+ * builds it before the poll is flagged.
+ */
+static void probe_leaves_a_lazy_waker_unbuilt(void **state)
+{
+	static const wkc_step steps[] = {
+		{.first = 1, .op = WKC_OP_WAKE_BY_REF, .src = WKC_SRC_CX_LOCAL},
+		{.first = 2, .op = WKC_OP_WAKE_BY_REF, .src = WKC_SRC_CX},
+		{.first = 2, .op = WKC_OP_CLONE_BY_REF, .src = WKC_SRC_CX},
+	};
+	static const wkc_probe_spec spec = {.ready_phase = 3, .steps = steps, .nsteps = 3};
+	static int task_data;
+	wkc_trace *t = wkc_trace_new(256);
+	wkc_probe_set_opts o = {.trace = t};
+	wkc_probe_set *set = wkc_probe_set_new(&o);
+	wkc_probe *p = wkc_probe_new(set, &spec), *q = wkc_probe_new(set, &spec);
+	wk_local_waker local = wk_local_waker_new(&task_data, &counting);
+	void *out = NULL;
+	wkc_event *ev;
+	size_t n;
+	wkc_finding f;
+	wkc_oracle_opts early = {false};
+	(void)state;
+	memset(&cnt, 0, sizeof cnt);
+	ctor_runs = 0;
+	for (int poll = 1; poll <= 3; poll++) {
+		wk_lazy_waker lazy;
+		wk_context_builder b = wk_context_builder_from_local_waker(&local);
+		wk_context cx;
+		wk_context_builder_on_waker(&b, &lazy, counting_ctor, &task_data);
+		cx = wk_context_builder_build(&b);
+		assert_int_equal(wkc_probe_future(p)->vtable->poll(wkc_probe_future(p), &cx, &out),
+				 poll == 3 ? WK_READY : WK_PENDING);
+		/* Built in the poll that used the waker (twice), and only there. */
+		assert_int_equal(ctor_runs, poll >= 2 ? 1 : 0);
+		wk_lazy_waker_drop(&lazy);
+	}
+	assert_int_equal(cnt.by_ref, 3); /* local, cx, the clone */
+	ev = wkc_trace_snapshot(t, &n);
+	assert_int_equal(wkc_oracle_lazy_waker(ev, n, &early, &f), 0);
+	free(ev);
+
+	/* An executor that runs the constructor before the poll. */
+	{
+		wk_lazy_waker lazy;
+		wk_context_builder b = wk_context_builder_from_local_waker(&local);
+		wk_context cx;
+		wk_context_builder_on_waker(&b, &lazy, counting_ctor, &task_data);
+		cx = wk_context_builder_build(&b);
+		(void)wk_context_try_waker(&cx);
+		assert_int_equal(wkc_probe_future(q)->vtable->poll(wkc_probe_future(q), &cx, &out),
+				 WK_PENDING);
+		wk_lazy_waker_drop(&lazy);
+	}
+	ev = wkc_trace_snapshot(t, &n);
+	assert_int_equal(wkc_oracle_lazy_waker(ev, n, &early, &f), 1);
+	free(ev);
+	assert_int_equal(cnt.refs, 0);
+	wkc_probe_future(p)->vtable->drop(wkc_probe_future(p));
+	wkc_probe_future(q)->vtable->drop(wkc_probe_future(q));
+	wkc_probe_set_free(set);
+	wkc_trace_free(t);
+}
+
+/* A thread-safe counting waker for the borrow: a courier thread uses it. */
+static _Atomic int ts_refs, ts_clones, ts_wakes, ts_by_refs;
+static wk_raw_waker ts_clone(const void *d);
+static void ts_wake(const void *d)
+{
+	(void)d;
+	atomic_fetch_add(&ts_wakes, 1);
+	atomic_fetch_sub(&ts_refs, 1);
+}
+static void ts_by_ref(const void *d)
+{
+	(void)d;
+	atomic_fetch_add(&ts_by_refs, 1);
+}
+static void ts_drop(const void *d)
+{
+	(void)d;
+	atomic_fetch_sub(&ts_refs, 1);
+}
+static const wk_raw_waker_vtable ts_counting = {ts_clone, ts_wake, ts_by_ref, ts_drop};
+static wk_raw_waker ts_clone(const void *d)
+{
+	wk_raw_waker r = {d, &ts_counting};
+	atomic_fetch_add(&ts_clones, 1);
+	atomic_fetch_add(&ts_refs, 1);
+	return r;
+}
+
+/*
+ * WKC_CA_BORROW: the courier wakes and clones the context's waker through
+ * the pointer while the poll runs (the poll returns only after), and wakes
+ * its clone once the next poll returned.
+ */
+static void probe_lends_its_waker_for_the_poll(void **state)
+{
+	static const wkc_step steps[] = {{.first = 1, .op = WKC_OP_HANDOFF, .src = WKC_SRC_CX,
+					  .action = WKC_CA_BORROW, .trigger = WKC_TRIG_NOW,
+					  .arg = 1}};
+	static const wkc_probe_spec spec = {.ready_phase = 3, .steps = steps, .nsteps = 1};
+	static int task_data;
+	wkc_trace *t = wkc_trace_new(256);
+	wkc_probe_set_opts o = {.trace = t, .couriers = 1};
+	wkc_probe_set *set = wkc_probe_set_new(&o);
+	wkc_probe *p = wkc_probe_new(set, &spec);
+	wk_waker w = wk_waker_new(&task_data, &ts_counting);
+	wk_context_builder b = wk_context_builder_from_waker(&w);
+	wk_context cx = wk_context_builder_build(&b);
+	void *out = NULL;
+	(void)state;
+	assert_non_null(set);
+	atomic_store(&ts_refs, 0);
+	atomic_store(&ts_clones, 0);
+	atomic_store(&ts_wakes, 0);
+	atomic_store(&ts_by_refs, 0);
+	assert_int_equal(wkc_probe_future(p)->vtable->poll(wkc_probe_future(p), &cx, &out), WK_PENDING);
+	/* Both borrowed operations happened before the poll returned. */
+	assert_int_equal(atomic_load(&ts_by_refs), 1);
+	assert_int_equal(atomic_load(&ts_clones), 1);
+	assert_int_equal(atomic_load(&ts_wakes), 0);
+	assert_true(wkc_probe_outstanding(p)); /* the by-ref wake landed during the poll */
+	assert_int_equal(wkc_probe_future(p)->vtable->poll(wkc_probe_future(p), &cx, &out), WK_PENDING);
+	assert_true(wkc_probe_set_couriers_idle(set, 2000));
+	assert_int_equal(atomic_load(&ts_wakes), 1); /* the clone, by value */
+	assert_int_equal(atomic_load(&ts_refs), 0);
+	assert_true(wkc_probe_outstanding(p));
+	assert_int_equal(wkc_probe_future(p)->vtable->poll(wkc_probe_future(p), &cx, &out), WK_READY);
+	wkc_probe_future(p)->vtable->drop(wkc_probe_future(p));
+	assert_int_equal(wkc_probe_set_held_live(set), 0);
+	wkc_probe_set_free(set);
+	wkc_trace_free(t);
+}
+
 static void probe_defers_until_its_peer_exports(void **state)
 {
 	static const wkc_step a_steps[] = {{.first = 2, .op = WKC_OP_EXPORT, .src = WKC_SRC_CX}};
@@ -715,8 +914,13 @@ int main(void)
 		cmocka_unit_test_setup(will_wake_across_tasks_is_flagged, setup),
 		cmocka_unit_test_setup(spurious_polls_are_counted, setup),
 		cmocka_unit_test_setup(anomalies_feed_their_oracles, setup),
+		cmocka_unit_test_setup(lazy_built_ahead_of_the_poll_is_flagged, setup),
+		cmocka_unit_test_setup(lazy_built_in_a_poll_that_did_not_ask_is_flagged, setup),
+		cmocka_unit_test_setup(lazy_on_demand_and_kept_storage_pass, setup),
 		cmocka_unit_test(trace_takes_concurrent_writers),
 		cmocka_unit_test(probe_follows_its_script),
+		cmocka_unit_test(probe_leaves_a_lazy_waker_unbuilt),
+		cmocka_unit_test(probe_lends_its_waker_for_the_poll),
 		cmocka_unit_test(probe_defers_until_its_peer_exports),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
