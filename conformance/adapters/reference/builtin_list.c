@@ -7,7 +7,7 @@
 
 const wkc_adapter *const wkc_builtin_adapter_list[] = {
 	&wkc__ref_tpc_adapter,    &wkc__ref_tpc_abort_adapter, &wkc__ref_single_adapter,
-	&wkc__ref_taskid_adapter, &wkc__ref_flag_adapter,
+	&wkc__ref_taskid_adapter, &wkc__ref_flag_adapter,    &wkc__ref_tpc_lazy_adapter,
 };
 
 const size_t wkc_builtin_adapter_count =

@@ -89,6 +89,7 @@ wkc_executor *wkc__ref_create(const wkc__ref_mode *m, const wkc_config *cfg, cha
 	tc.mode = m->mode;
 	tc.cores = cores;
 	tc.foreign_policy = m->policy;
+	tc.waker_kind = m->waker_kind;
 	tc.max_tasks = m->max_tasks;
 	if (m->seeded_schedule) {
 		ex->schedule = seeded_schedule(seed);

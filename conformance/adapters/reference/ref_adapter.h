@@ -1,5 +1,5 @@
 /*
- * ref_adapter.h - what the five reference adapters share: one executor
+ * ref_adapter.h - what the reference adapters share: one executor
  * wrapper over the runtime's per-mode operations (wk_tpc_exec_ops), so that
  * each mode's source only says which mode, which configuration and which
  * capabilities.  Internal to conformance/adapters/reference.
@@ -31,6 +31,7 @@
 typedef struct wkc__ref_mode {
 	wk_tpc_mode mode;
 	wk_tpc_foreign_policy policy;
+	wk_tpc_waker_kind waker_kind; /* cheap (0, the default) or on_waker */
 	unsigned default_cores; /* when the harness asks for 0 */
 	unsigned max_cores;     /* largest core count this mode runs */
 	bool seeded_schedule;   /* deterministic: schedule bytes from the run's seed */
@@ -50,6 +51,7 @@ uint32_t wkc__ref_core_count(wkc_executor *ex);
 /* The adapters (each defined by its mode's source). */
 extern const wkc_adapter wkc__ref_tpc_adapter;
 extern const wkc_adapter wkc__ref_tpc_abort_adapter;
+extern const wkc_adapter wkc__ref_tpc_lazy_adapter;
 extern const wkc_adapter wkc__ref_single_adapter;
 extern const wkc_adapter wkc__ref_taskid_adapter;
 extern const wkc_adapter wkc__ref_flag_adapter;
