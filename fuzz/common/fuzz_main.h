@@ -24,7 +24,11 @@
  *
  * A target may define WKF_INIT (a function run once before the first input,
  * given &argc and &argv so that it can take options of its own, e.g.
- * --adapter) before including this header.
+ * --adapter) before including this header, and WKF_WARMUP: inputs run once
+ * before AFL++'s fork server starts, so that every one-time initialisation
+ * (a thread's first id, a lazily made static) happens before the first
+ * measured run and AFL++ reads the same edges for the same input (its
+ * stability figure).
  */
 #ifndef WKF_FUZZ_MAIN_H
 #define WKF_FUZZ_MAIN_H
@@ -41,6 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* The input currently running, for crash messages (wkf_current_input). */
 static const char *wkf__current = "(memory)";
@@ -177,6 +182,9 @@ int main(int argc, char **argv)
 	WKF_INIT(&argc, &argv);
 	if (argc > 1)
 		return wkf__replay(argc, argv);
+#ifdef WKF_WARMUP
+	WKF_WARMUP();
+#endif
 	/* Deferred fork server: everything above runs once, before forking. */
 	__AFL_INIT();
 	{

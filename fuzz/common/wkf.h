@@ -15,6 +15,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A warm-up (fuzz_main.h, WKF_WARMUP) runs only in the AFL++ build. */
+#if defined(__GNUC__)
+#define WKF_UNUSED __attribute__((unused))
+#else
+#define WKF_UNUSED
+#endif
+
 /* The target's entry point (libFuzzer's name, used by all three builds). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

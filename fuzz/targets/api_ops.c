@@ -730,4 +730,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
+/* Every strategy, clone_from, the view, every context form, a foreign wake
+ * (fuzz_main.h, WKF_WARMUP); no misuse (that forks). */
+WKF_UNUSED static void api_ops_warmup(void)
+{
+	static const uint8_t a[] = {0, 0, 0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 1, 0, 2, 8,
+				    4, 1, 7, 6, 8, 8, 24, 8, 40, 8, 56, 8, 72, 8, 88, 8,
+				    9, 0, 10, 4, 11, 5, 12, 5, 14, 0, 3, 0, 5, 1};
+	LLVMFuzzerTestOneInput(a, sizeof a);
+}
+#define WKF_WARMUP api_ops_warmup
+
 #include "fuzz_main.h"
