@@ -23,7 +23,18 @@
  *
  *   Contexts: the task's thread-safe waker and its local waker (both lent
  *   for the poll); in the MX_LOCAL_ONLY flavour the local waker only, so
- *   that cx waker() aborts loudly (wkc_mutant_control_local_only.so).
+ *   that cx waker() aborts loudly (wkc_mutant_control_local_only.so).  Two
+ *   more flavours lend the thread-safe waker differently:
+ *     MX_CHEAP_WAKER  a cheap waker that names the home worker's poll slot
+ *                     (the task being polled, NULL between polls) and owns
+ *                     nothing: free to lend, valid only while the poll
+ *                     runs; its clone, on any thread, upgrades to the
+ *                     task's counted waker (the "waker upgraded on clone"
+ *                     of api.md WK-RAW-001; wkc_mutant_control_cheap.so);
+ *     MX_ON_WAKER     no waker but an on_waker constructor (extended
+ *                     profile) that builds the task's counted waker if the
+ *                     future asks, with storage fresh for each poll
+ *                     (wkc_mutant_control_on_waker.so).
  *   In the MX_FOREIGN_ABORTS flavour a local task's thread-safe waker
  *   works on its home worker only and aborts, saying why, when woken on
  *   any other thread (WKC_CAP_FOREIGN_WAKE_ABORTS:
@@ -115,6 +126,16 @@ struct mx_task {
 	mx_task *prev, *next;   /* home worker only: the list of unfinished tasks */
 };
 
+#ifdef MX_CHEAP_WAKER
+/* A worker's poll slot: the task it is polling, NULL between polls.  The
+ * cheap waker lent to a poll points here, not at the task.  The worker
+ * stores the task with release (NULL relaxed: it publishes nothing), a
+ * waker call loads with acquire. */
+typedef struct mx_slot {
+	_Atomic(mx_task *) task;
+} mx_slot;
+#endif
+
 /* ---- queue (mx_queue.c) ------------------------------------------------------ */
 
 typedef struct mx_queue {
@@ -162,6 +183,9 @@ struct mx_shared {
 	_Atomic int poke[MX_MAX_WORKERS]; /* "re-poll your idle tasks" */
 #endif
 	mx_queue queues[MX_MAX_WORKERS];
+#ifdef MX_CHEAP_WAKER
+	mx_slot slots[MX_MAX_WORKERS]; /* slots[i]: worker i's poll slot */
+#endif
 	/* Each worker's unfinished tasks; list[i] is worker i's alone. */
 	mx_task *list[MX_MAX_WORKERS];
 #ifdef MX_PARALLEL_DROP

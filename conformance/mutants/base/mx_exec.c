@@ -162,6 +162,10 @@ static mx_shared *shared_new(unsigned n)
 		atomic_init(&s->poke[i], 0);
 		MX_ANNOTATE_ATOMIC(&s->poke[i]);
 #endif
+#ifdef MX_CHEAP_WAKER
+		atomic_init(&s->slots[i].task, NULL);
+		MX_ANNOTATE_ATOMIC(&s->slots[i].task);
+#endif
 	}
 	return s;
 }

@@ -45,8 +45,9 @@
  * BUGS in this file: NONATOMIC_REFCOUNT, CLONE_NO_INC, WAKE_NO_DEC,
  * WAKE_BY_REF_DEC, WAKE_IN_POLL_LOST, RACY_NOTIFIED, NOTIFIED_OVERWRITTEN,
  * POLL_AFTER_READY, LOCAL_WRONG_THREAD, WILL_WAKE_SHARED,
- * REENTRANT_SHUTDOWN_DROP, NOOP_WAKER, INLINE_POLL_ON_WAKE (see each
- * switch).
+ * REENTRANT_SHUTDOWN_DROP, NOOP_WAKER, INLINE_POLL_ON_WAKE,
+ * CHEAP_CLONE_NO_UPGRADE (flavour MX_CHEAP_WAKER), EAGER_ON_WAKER (flavour
+ * MX_ON_WAKER) (see each switch).
  */
 #include "mx.h"
 
@@ -496,6 +497,86 @@ static void local_drop(const void *data)
 static const wk_raw_waker_vtable local_vtable = {local_clone, local_wake, local_wake_by_ref,
 						 local_drop};
 
+#ifdef MX_CHEAP_WAKER
+/*
+ * The cheap waker (flavour MX_CHEAP_WAKER): data is the home worker's poll
+ * slot.  It owns nothing, so lending it costs one store; it is valid while
+ * the poll it was lent to runs, when the slot names that poll's task.
+ * Whoever keeps it clones it, and the clone upgrades to the task's counted
+ * waker (ts_vtable) - on whichever thread clones: a future may lend the
+ * waker by pointer to another thread for the length of its poll (Rust's
+ * &Waker is Sync; spec/executor.md WK-EXEC-028).  The task is alive while
+ * its poll runs (the queue entry's reference), so the retain is sound.
+ */
+static const wk_raw_waker_vtable cheap_vtable;
+
+static mx_task *slot_task(const void *data)
+{
+	const mx_slot *slot = data;
+	/* acquire: pairs with the worker's release before the poll. */
+	mx_task *t = atomic_load_explicit(&((mx_slot *)slot)->task, memory_order_acquire);
+	if (t != NULL)
+		wkc_annotate_acquire(slot); /* the load's acquire, of that store */
+	return t;
+}
+
+static wk_raw_waker cheap_clone(const void *data)
+{
+	mx_task *t = slot_task(data);
+	wk_raw_waker raw;
+	/* NULL: the waker is used after its poll (the caller broke the
+	 * borrow); its clone is as stale as it is. */
+	if (t == NULL
+#ifdef MX_BUG_CHEAP_CLONE_NO_UPGRADE
+	    /* BUG: the upgrade is written for the future that keeps its own
+	     * waker, which clones on the polling thread; "only the home
+	     * worker touches its tasks' wakers", so a clone anywhere else
+	     * gets the lent waker back unchanged.  A thread the waker was
+	     * lent to during the poll then keeps a waker that names the
+	     * worker's slot, not the task: after the poll it wakes nothing
+	     * (or whatever task the worker polls then). */
+	    || mx_current_worker(t->shared) != (int)t->home
+#endif
+	) {
+		raw.data = data;
+		raw.vtable = &cheap_vtable;
+		return raw;
+	}
+	ref_retain(t);
+	raw.data = t;
+	raw.vtable = &ts_vtable;
+	return raw;
+}
+
+/* Owns nothing: a wake by value is a wake by reference, a drop nothing. */
+static void cheap_wake_by_ref(const void *data)
+{
+	mx_task *t = slot_task(data);
+	if (t != NULL)
+		mx_task_wake(t);
+}
+
+static void cheap_drop(const void *data)
+{
+	(void)data;
+}
+
+static const wk_raw_waker_vtable cheap_vtable = {cheap_clone, cheap_wake_by_ref, cheap_wake_by_ref,
+						 cheap_drop};
+#endif /* MX_CHEAP_WAKER */
+
+#ifdef MX_ON_WAKER
+/* The on_waker constructor (flavour MX_ON_WAKER): the task's counted
+ * waker, one new reference, owned by the poll's lazy storage. */
+static wk_waker on_waker_ctor(const wk_local_waker *local, void *arg)
+{
+	mx_task *t = arg;
+	(void)local;
+	ref_retain(t);
+	return wk_waker_new(t, &ts_vtable);
+}
+#endif
+
 /* ---- the worker's side --------------------------------------------------------------- */
 
 void mx_task_adopt(mx_task *t)
@@ -532,6 +613,14 @@ static wk_poll poll_once(mx_task *t)
 	wk_local_waker local = wk_local_waker_new(t, &local_vtable); /* lent */
 	wk_context_builder b;
 	wk_context cx;
+	wk_poll r;
+#ifdef MX_CHEAP_WAKER
+	mx_slot *slot = &t->shared->slots[t->home];
+	wk_waker cheap = wk_waker_new(slot, &cheap_vtable); /* lent: owns nothing */
+#endif
+#ifdef MX_ON_WAKER
+	wk_lazy_waker lazy;
+#endif
 #if defined(MX_LOCAL_ONLY) && defined(MX_BUG_NOOP_WAKER)
 	/* BUG: this executor has no thread-safe waker, and the context it
 	 * hands out pretends otherwise with the noop waker - the stand-in
@@ -544,12 +633,43 @@ static wk_poll poll_once(mx_task *t)
 #elif defined(MX_LOCAL_ONLY)
 	b = wk_context_builder_from_local_waker(&local);
 	(void)waker;
+#elif defined(MX_ON_WAKER)
+	b = wk_context_builder_from_local_waker(&local);
+	wk_context_builder_on_waker(&b, &lazy, on_waker_ctor, t);
+	(void)waker;
+#elif defined(MX_CHEAP_WAKER)
+	b = wk_context_builder_from_waker(&cheap);
+	wk_context_builder_local_waker(&b, &local);
+	(void)waker;
+	/* The release of the store below (for helgrind and DRD). */
+	wkc_annotate_release(slot);
+	/* release: a thread that finds t through the lent waker sees it as
+	 * this worker does. */
+	atomic_store_explicit(&slot->task, t, memory_order_release);
 #else
 	b = wk_context_builder_from_waker(&waker);
 	wk_context_builder_local_waker(&b, &local);
 #endif
 	cx = wk_context_builder_build(&b);
-	return wk_future_poll(t->future, &cx, &out);
+#if defined(MX_ON_WAKER) && defined(MX_BUG_EAGER_ON_WAKER)
+	/* BUG: "build the waker now, so that the future never pays for it" -
+	 * the constructor runs before every poll, whether the future asks or
+	 * not: the cost the lazy constructor exists to remove (the proposal's
+	 * on_waker, seed 000), and no future can tell this executor from an
+	 * eager one any more. */
+	(void)wk_context_try_waker(&cx);
+#endif
+	r = wk_future_poll(t->future, &cx, &out);
+#ifdef MX_ON_WAKER
+	wk_lazy_waker_drop(&lazy); /* the waker it built, if any, dies with the poll */
+#endif
+#ifdef MX_CHEAP_WAKER
+	/* The lent waker names no task once the poll is over.  relaxed:
+	 * nothing is published through NULL (a waker call that reads it does
+	 * nothing). */
+	atomic_store_explicit(&slot->task, NULL, memory_order_relaxed);
+#endif
+	return r;
 }
 
 /* After a Pending poll: RUNNING -> IDLE, true; false when a wake made the
