@@ -184,7 +184,7 @@ static inline bool on_owner_core(const wk__tpc_handle *h)
 static inline void handle_wake_impl(wk__tpc_handle *h, const char *op, bool may_trace)
 {
 #if defined(WK_TPC_INJECT_LOCAL_FROM_REMOTE) /* fuzz/: a foreign wake applied in place */
-	if (true) {
+	if (on_owner_core(h) || true) {
 #else
 	if (WK__TPC_LIKELY(on_owner_core(h))) {
 #endif
