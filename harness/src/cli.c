@@ -9,6 +9,10 @@
 #include "replay.h"
 #include "util.h"
 
+/* The report and merge subcommands live in reports/ (report_cmd.h). */
+int wkc__cmd_report(int argc, char **argv);
+int wkc__cmd_merge(int argc, char **argv);
+
 char **wkc__process_argv;
 const char *wkc__exe_display = "wakerconf";
 
@@ -27,6 +31,9 @@ static void usage(FILE *f, const wkc__build_info *bi)
 		"             executor would skip; --requirements lists the requirement ids\n"
 		"  adapters   list the built-in adapters, or check an adapter library loads\n"
 		"  replay     run one check again from the token a failure printed\n"
+		"  report     an HTML report (races side by side, memory errors, failures,\n"
+		"             requirement matrix), report.json and SARIF from results dirs\n"
+		"  merge      combine the results of --shard I/N runs into one directory\n"
 		"  help       this text; `%s <command> --help` for one command\n"
 		"\n"
 		"exit codes: 0 every applicable MUST requirement passed (certify: CERTIFIED)\n"
@@ -317,6 +324,10 @@ int wkc__main(int argc, char **argv, const wkc__build_info *bi)
 		return wkc__cmd_adapters(argc - 1, argv + 1, bi);
 	if (strcmp(cmd, "replay") == 0)
 		return wkc__cmd_replay(argc - 1, argv + 1, bi);
+	if (strcmp(cmd, "report") == 0)
+		return wkc__cmd_report(argc - 1, argv + 1);
+	if (strcmp(cmd, "merge") == 0)
+		return wkc__cmd_merge(argc - 1, argv + 1);
 	if (strcmp(cmd, "__child") == 0)
 		return wkc__cmd_child(argc - 1, argv + 1, bi);
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {

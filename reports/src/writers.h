@@ -1,0 +1,10 @@
+/* writers.h - the machine outputs of a report: report.json and SARIF 2.1.0. */
+#ifndef WKC_REPORTS_WRITERS_H
+#define WKC_REPORTS_WRITERS_H
+
+#include "model.h"
+
+void wkc__report_json(wkc__buf *b, const wkc__model *m);
+void wkc__report_sarif(wkc__buf *b, const wkc__model *m);
+
+#endif /* WKC_REPORTS_WRITERS_H */
