@@ -1,7 +1,8 @@
 /*
- * bridge_hooks.c - the four functions the bridge crate (../bridge/src/ffi.rs)
- * calls back: a C future's poll and drop, and the annotations of
- * wkc/annotate.h.  Linked into every Rust adapter (and the bridge's test);
+ * bridge_hooks.c - the four functions the bridge crate calls back
+ * (wkc_bridge::Hooks, ../bridge/src/ffi.rs): a C future's poll and drop,
+ * and the annotations of wkc/annotate.h.  Linked into every Rust adapter
+ * (and the bridge's test), which installs them with wkc_rust_set_hooks;
  * built with the preset's flags and sanitizer, like the rest of the C side.
  *
  * THE EDGES (wkc/annotate.h), each beside the ordering the executor gives:
@@ -17,27 +18,28 @@
  *                      task on one thread at a time and publishes it to the
  *                      next poller (or dropper) through its task state or
  *                      queue, which is the ordering these state.
- *   poll -> run        release(&run_edge) after each poll, acquire when run
- *                      returns: run returns IDLE only after it read, with
- *                      sequentially consistent loads, the state each poll
- *                      stored after it returned (bridge/src/track.rs).
+ *   destroy -> drops   release(&destroy_edge) when destroy begins, acquire
+ *                      before each drop: the drops an executor's shutdown
+ *                      runs on its own threads follow the shutdown call
+ *                      (a drop that completes a task while destroy begins
+ *                      gets the edge too: it is never a drop the harness
+ *                      races with, since the harness waits in destroy).
+ *   poll -> run        release(&run_edge) after each poll and drop, acquire
+ *   drop -> run        when run returns: run returns IDLE only after it
+ *                      read, with sequentially consistent loads, the state
+ *                      each poll and drop stored after it returned
+ *                      (bridge/src/track.rs).
  */
-#include <stddef.h>
+#include "bridge_hooks.h"
 
-#include "wk/future.h"
 #include "wkc/annotate.h"
-
-int wkc_rust_c_poll(void *fut, const void *data, const wk_raw_waker_vtable *vtable);
-void wkc_rust_c_drop(void *fut);
-void wkc_rust_c_wake_edge(const void *data);
-void wkc_rust_c_freeing(const void *data);
 
 /* The key of the poll -> run edge: any address the adapter owns for the
  * process's life (rust_adapter.c acquires it when run returns). */
-extern char wkc__rust_run_edge;
 char wkc__rust_run_edge;
+char wkc__rust_destroy_edge;
 
-int wkc_rust_c_poll(void *fut, const void *data, const wk_raw_waker_vtable *vtable)
+static int hook_poll(void *fut, const void *data, const wk_raw_waker_vtable *vtable)
 {
 	/* The executor's waker, borrowed for this poll: the context points at
 	 * it, the future clones it to keep it. */
@@ -55,18 +57,22 @@ int wkc_rust_c_poll(void *fut, const void *data, const wk_raw_waker_vtable *vtab
 	return r == WK_READY;
 }
 
-void wkc_rust_c_drop(void *fut)
+static void hook_drop(void *fut)
 {
 	wkc_annotate_acquire(fut);
+	wkc_annotate_acquire(&wkc__rust_destroy_edge);
 	wk_future_drop((wk_future *)fut);
+	wkc_annotate_release(&wkc__rust_run_edge);
 }
 
-void wkc_rust_c_wake_edge(const void *data)
+static void hook_wake_edge(const void *data)
 {
 	wkc_annotate_wake(data);
 }
 
-void wkc_rust_c_freeing(const void *data)
+static void hook_freeing(const void *data)
 {
 	wkc_annotate_freeing(data);
 }
+
+const wkc_rust_hooks wkc__rust_hooks = {hook_poll, hook_drop, hook_wake_edge, hook_freeing};

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "bridge_hooks.h"
 #include "wkc/adapter.h"
 #include "wkc/annotate.h"
 
@@ -25,25 +26,15 @@
 #error "define WKC_RUST_KIND, WKC_RUST_NAME, WKC_RUST_VERSION and WKC_RUST_CAPS"
 #endif
 
-/* ---- the Rust side (executors/src/lib.rs) --------------------------------- */
-
-typedef struct wkc_rust_exec wkc_rust_exec;
-wkc_rust_exec *wkc_rust_create(int kind, uint32_t cores, char *err, size_t errlen);
-void wkc_rust_destroy(wkc_rust_exec *ex);
-int wkc_rust_spawn(wkc_rust_exec *ex, void *fut, int local);
-int wkc_rust_run(wkc_rust_exec *ex, uint64_t timeout_ns);
-uint32_t wkc_rust_core_count(wkc_rust_exec *ex);
-
-/* The key of the poll -> run edge (bridge_hooks.c). */
-extern char wkc__rust_run_edge;
-
 /* ---- the adapter ------------------------------------------------------------ */
 
 static wkc_executor *rust_create(const wkc_config *cfg, char *err, size_t errlen)
 {
 	/* cfg->seed: none of these executors takes a seed. */
 	uint32_t cores = cfg != NULL ? cfg->cores : 0;
-	wkc_rust_exec *ex = wkc_rust_create(WKC_RUST_KIND, cores, err, errlen);
+	wkc_rust_exec *ex;
+	wkc_rust_set_hooks(&wkc__rust_hooks);
+	ex = wkc_rust_create(WKC_RUST_KIND, cores, err, errlen);
 	if (ex == NULL && errlen > 0 && err[0] == '\0')
 		snprintf(err, errlen, "%s: create failed", WKC_RUST_NAME);
 	return (wkc_executor *)ex;
@@ -51,6 +42,7 @@ static wkc_executor *rust_create(const wkc_config *cfg, char *err, size_t errlen
 
 static void rust_destroy(wkc_executor *ex)
 {
+	wkc_annotate_release(&wkc__rust_destroy_edge);
 	wkc_rust_destroy((wkc_rust_exec *)ex);
 }
 

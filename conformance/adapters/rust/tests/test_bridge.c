@@ -9,10 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../shim/bridge_hooks.h"
 #include "wk/waker.h"
-
-/* Rust side (bridge/src/rust_waker.rs). */
-size_t wkc_rust_bridge_exercise(wk_raw_waker raw, const char *ops);
 
 static atomic_long refs, clones, wakes, wakes_by_ref, drops;
 static char task; /* the "task" the waker's data points at */
@@ -78,6 +76,7 @@ int main(void)
 	int bad = 0;
 	size_t n;
 
+	wkc_rust_set_hooks(&wkc__rust_hooks);
 	atomic_store(&refs, 1); /* the instance handed over */
 	n = wkc_rust_bridge_exercise(raw, ops);
 	bad |= expect("operations run", (long)n, 8);

@@ -71,7 +71,6 @@ impl Future for CFuture {
 impl Drop for CFuture {
     fn drop(&mut self) {
         let fut = std::mem::replace(&mut self.fut, ptr::null_mut());
-        self.track.finish();
         if !self.key.is_null() {
             track::unregister(self.key, &self.track);
         }
@@ -82,5 +81,8 @@ impl Drop for CFuture {
                 wkc_rust_c_freeing(self.key);
             }
         }
+        // Only now is the task done for `run`: the harness may judge and free
+        // what the drop used as soon as `run` says idle.
+        self.track.finish();
     }
 }

@@ -13,10 +13,10 @@
 //! * [`rust_waker_from_c`]: a C waker (a `wk_raw_waker` the caller owns) as
 //!   a Rust `Waker`, for a Rust future polled by a C executor.
 //!
-//! The C side of an adapter (its shim) provides four functions the bridge
-//! calls (see [`ffi`]): the poll and drop of a C future, and the two race
-//! annotations of wkc/annotate.h (they are inline C, and the shim is the
-//! part built with and without sanitizers).
+//! The C side of an adapter (its shim) hands the bridge four functions
+//! (`wkc_rust_set_hooks`, see [`ffi::Hooks`]): the poll and drop of a C
+//! future, and two race annotations of wkc/annotate.h (they are inline C,
+//! and the shim is the part built with and without sanitizers).
 //!
 //! Panics: every crate linking this one builds with `panic = "abort"`, so no
 //! panic unwinds into C.
@@ -28,7 +28,7 @@ pub mod rust_waker;
 pub mod track;
 
 pub use c_waker::{borrow_as_c, into_c};
-pub use ffi::{WkRawWaker, WkRawWakerVTable};
+pub use ffi::{Hooks, WkRawWaker, WkRawWakerVTable};
 pub use future::CFuture;
 pub use rust_waker::rust_waker_from_c;
 pub use track::{ExecTrack, RunResult};

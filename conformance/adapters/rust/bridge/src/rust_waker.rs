@@ -9,7 +9,6 @@
 //! clones is false here (two boxes); a C executor that wants Rust combinators
 //! to skip re-cloning gives them the same `Waker` by reference instead.
 
-use std::os::raw::c_void;
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
 use crate::ffi::WkRawWaker;
@@ -64,7 +63,8 @@ pub fn c_of(w: &Waker) -> Option<WkRawWaker> {
     }
 }
 
-/// Exported for the C tests of the bridge (tests/test_rust_bridge.c): wrap
+/// For the C test of the bridge (tests/test_bridge.c, through the export
+/// `wkc_rust_bridge_exercise`): wrap
 /// an owned C waker into a Rust waker and run `ops` on it: each byte is one
 /// operation, 'c' clone (kept), 'w' wake_by_ref, 'W' wake a clone by value,
 /// 'd' drop the last kept clone.  Everything left is dropped at the end, and
@@ -72,8 +72,7 @@ pub fn c_of(w: &Waker) -> Option<WkRawWaker> {
 ///
 /// # Safety
 /// As rust_waker_from_c; `ops` is a NUL-terminated string.
-#[no_mangle]
-pub unsafe extern "C" fn wkc_rust_bridge_exercise(
+pub unsafe fn exercise(
     raw: WkRawWaker,
     ops: *const std::os::raw::c_char,
 ) -> usize {
@@ -95,6 +94,3 @@ pub unsafe extern "C" fn wkc_rust_bridge_exercise(
     drop(w);
     n
 }
-
-#[allow(dead_code)]
-fn _assert_c_void_is_ffi(_: *const c_void) {}

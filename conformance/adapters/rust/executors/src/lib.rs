@@ -54,6 +54,28 @@ fn write_err(err: *mut c_char, errlen: usize, msg: &str) {
     }
 }
 
+/// Install the C side's hooks (wkc_bridge::Hooks) before the first create.
+///
+/// # Safety
+/// hooks points to a static table.
+#[no_mangle]
+pub unsafe extern "C" fn wkc_rust_set_hooks(hooks: *const wkc_bridge::Hooks) {
+    wkc_bridge::ffi::set_hooks(hooks)
+}
+
+/// The bridge's C-waker-as-Rust-Waker direction, for tests/test_bridge.c
+/// (see wkc_bridge::rust_waker::exercise).
+///
+/// # Safety
+/// As wkc_bridge::rust_waker::exercise.
+#[no_mangle]
+pub unsafe extern "C" fn wkc_rust_bridge_exercise(
+    raw: wkc_bridge::WkRawWaker,
+    ops: *const c_char,
+) -> usize {
+    wkc_bridge::rust_waker::exercise(raw, ops)
+}
+
 /// Make an executor of `kind` with `cores` threads (0: the family's
 /// default).  NULL and a reason in err on failure.
 ///
