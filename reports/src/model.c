@@ -20,6 +20,41 @@ char *wkc__replay_line(const char *token)
 	return token ? wkc__xasprintf("wakerconf replay %s", token) : NULL;
 }
 
+int wkc__run_load(wkc__run *r, const char *dir, wkc__buf *diag)
+{
+	size_t len;
+	char *path = wkc__xasprintf("%s/results.jsonl", dir);
+	char *text = wkc__read_file(path, &len);
+	struct stat st;
+	int rc;
+	memset(r, 0, sizeof *r);
+	if (text == NULL) {
+		wkc__diag(diag, path, 0, "cannot read: %s", strerror(errno));
+		free(path);
+		return -1;
+	}
+	rc = wkc__rjsonl_parse(text, len, path, &r->h, &r->rs, &r->n, diag);
+	free(text);
+	if (rc == 0) {
+		r->dir = wkc__xstrdup(dir);
+		r->label = wkc__xasprintf("%s / %s", r->h.adapter_name, r->h.profile);
+		r->date = stat(path, &st) == 0 ? st.st_mtime : 0;
+	}
+	free(path);
+	return rc;
+}
+
+void wkc__run_free(wkc__run *r)
+{
+	free(r->dir);
+	free(r->label);
+	wkc__header_free(&r->h);
+	wkc__results_free(r->rs, r->n);
+	if (r->have_table)
+		wkc__req_table_free(&r->table);
+	memset(r, 0, sizeof *r);
+}
+
 int wkc__model_load_runs(wkc__model *m, char *const *dirs, size_t ndirs)
 {
 	m->generated = (long long)time(NULL);
@@ -221,11 +256,7 @@ void wkc__model_collect(wkc__model *m)
 
 void wkc__model_add_campaign(wkc__model *m, const char *dir)
 {
-	wkc__campaign c;
-	if (wkc__campaign_load(&c, dir, &m->diag) != 0)
-		return;
-	m->camps = wkc__xrealloc(m->camps, (m->ncamps + 1) * sizeof *m->camps);
-	m->camps[m->ncamps++] = c;
+	wkc__campaign_load(dir, &m->camps, &m->ncamps, &m->diag);
 }
 
 static void push(char ***v, size_t *n, const char *s)

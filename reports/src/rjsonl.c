@@ -194,38 +194,3 @@ int wkc__rjsonl_parse(const char *buf, size_t len, const char *name, wkc__run_he
 	*n_out = nrs;
 	return 0;
 }
-
-int wkc__run_load(wkc__run *r, const char *dir, wkc__buf *diag)
-{
-	size_t len;
-	char *path = wkc__xasprintf("%s/results.jsonl", dir);
-	char *text = wkc__read_file(path, &len);
-	struct stat st;
-	int rc;
-	memset(r, 0, sizeof *r);
-	if (text == NULL) {
-		wkc__diag(diag, path, 0, "cannot read: %s", strerror(errno));
-		free(path);
-		return -1;
-	}
-	rc = wkc__rjsonl_parse(text, len, path, &r->h, &r->rs, &r->n, diag);
-	free(text);
-	if (rc == 0) {
-		r->dir = wkc__xstrdup(dir);
-		r->label = wkc__xasprintf("%s / %s", r->h.adapter_name, r->h.profile);
-		r->date = stat(path, &st) == 0 ? st.st_mtime : 0;
-	}
-	free(path);
-	return rc;
-}
-
-void wkc__run_free(wkc__run *r)
-{
-	free(r->dir);
-	free(r->label);
-	wkc__header_free(&r->h);
-	wkc__results_free(r->rs, r->n);
-	if (r->have_table)
-		wkc__req_table_free(&r->table);
-	memset(r, 0, sizeof *r);
-}

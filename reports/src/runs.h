@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "result.h"
+#include "results_jsonl.h"
 #include "dedup.h"
 #include "san.h"
 #include "summary.h"
@@ -34,18 +35,21 @@ typedef struct wkc__run {
 	bool have_table;
 } wkc__run;
 
-/* Read DIR/results.jsonl; -1 (and a diag line) when it is unusable. */
+/* Read DIR/results.jsonl; -1 (and a diag line) when it is unusable (model.c). */
 int wkc__run_load(wkc__run *r, const char *dir, wkc__buf *diag);
 void wkc__run_free(wkc__run *r);
 
 /* ---- fuzz campaigns ---- */
 typedef struct wkc__fuzz_point {
-	double t, execs_per_s, coverage, corpus, crashes;
+	double t, execs_per_s, coverage, corpus, crashes; /* < 0: not known */
+	double execs_per_s_base; /* total executions at t (exec/s is a slope) */
 } wkc__fuzz_point;
 
 typedef struct wkc__fuzz_crash {
 	char *file;   /* name inside the crash directory */
 	char *target; /* fuzz target, when known */
+	char *report_path; /* its sanitizer output, when the campaign kept it */
+	char *signature;   /* the campaign's own triage signature, or NULL */
 	wkc__san_list reports;
 } wkc__fuzz_crash;
 
@@ -59,11 +63,14 @@ typedef struct wkc__campaign {
 	wkc__groups groups; /* the crashes' reports, deduplicated (each crash input is a hit) */
 } wkc__campaign;
 
-/* campaign.json from a buffer (tolerant: see reports/README.md). */
-int wkc__campaign_parse(const char *buf, size_t len, const char *name, wkc__campaign *c,
+/* campaign.json from a buffer: fuzz/campaign's format (one campaign per
+ * target) or the tolerant generic one of reports/README.md.  Appends to
+ * *cs; 0, or -1 when it is not a JSON object. */
+int wkc__campaign_parse(const char *buf, size_t len, const char *name, wkc__campaign **cs, size_t *n,
 			wkc__buf *diag);
-/* DIR/campaign.json and DIR/crashes/ (each crash's sanitizer output, if any). */
-int wkc__campaign_load(wkc__campaign *c, const char *dir, wkc__buf *diag);
+/* DIR/campaign.json, and each crash's sanitizer output (its triage "report",
+ * else DIR/crashes/NAME.log|.txt), deduplicated into each campaign's groups. */
+int wkc__campaign_load(const char *dir, wkc__campaign **cs, size_t *n, wkc__buf *diag);
 void wkc__campaign_free(wkc__campaign *c);
 
 #endif /* WKC_REPORTS_RUNS_H */

@@ -92,10 +92,12 @@ static void one_error(const wkc__xml *doc, const wkc__xml *e, const char *tool, 
 			/* helgrind: "This conflicts with a previous write of size 8 by thread #3" */
 			if (first || (r->is_race && strstr(txt, " of size ") && naccess < 2 && k->name[0] == 'x'))
 				pkind = WKC__SEC_ACCESS;
-			else if (strstr(txt, "alloc'd") || strstr(txt, "inside a block") || strstr(txt, "Address "))
-				pkind = WKC__SEC_LOCATION;
 			else if (strstr(txt, "free'd"))
 				pkind = WKC__SEC_FREED;
+			else if (strncmp(txt, "Block was alloc'd", 17) == 0)
+				pkind = WKC__SEC_ALLOC;
+			else if (strstr(txt, "alloc'd") || strstr(txt, "inside a block") || strstr(txt, "Address "))
+				pkind = WKC__SEC_LOCATION;
 			else
 				pkind = WKC__SEC_OTHER;
 			if (pending != NULL) /* a title with no stack of its own */
