@@ -90,7 +90,9 @@ typedef struct wkc__job {
 	wkc_probe *task;
 	uint8_t action;     /* wkc_courier_action */
 	uint8_t trigger;    /* wkc_trigger */
-	uint32_t delay_us;    /* DELAY: microseconds; PAYLOAD: payloads to deliver */
+	uint32_t delay_us;    /* DELAY: microseconds; PAYLOAD: payloads to deliver;
+			       * BORROW: polls after the posting one before the
+			       * clone's wake */
 	uint32_t after_polls; /* AFTER_POLL/DELAY/RETURN_SWEEP: wait until polls_ended > this */
 	uint32_t sweep;       /* RETURN_SWEEP: iterations to spin after the return */
 	int poll_cpu;         /* POLL_END/RETURN_SWEEP: core of the posting poll, -1 unknown */
