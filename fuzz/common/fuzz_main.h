@@ -219,6 +219,19 @@ const char *wkf_current_input(void)
 	return "(libFuzzer input)";
 }
 
+#ifdef WKF_INIT
+/* libFuzzer calls this before it parses its own flags: a target's options
+ * (e.g. --adapter) are taken out of argv here.  libFuzzer treats other
+ * arguments as corpus directories, so WKF_ADAPTER in the environment is the
+ * safer way to name an adapter there. */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	WKF_INIT(argc, argv);
+	return 0;
+}
+#endif
+
 #endif
 
 #endif /* WKF_FUZZ_MAIN_H */

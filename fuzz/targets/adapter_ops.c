@@ -1,0 +1,604 @@
+/*
+ * adapter_ops.c - fuzz target: an op program played against any executor
+ * adapter (wkc/adapter.h) with real threads, judged by the conformance
+ * oracles.  How a campaign fuzzes a third-party executor; pair it with the
+ * ThreadSanitizer build of the target and of the adapter.
+ *
+ *   fuzz_adapter_ops[_afl|_libfuzzer] --adapter NAME|PATH  [inputs...]
+ *   (or WKF_ADAPTER=NAME|PATH in the environment; default ref.tpc)
+ *
+ * NAME is a built-in adapter (the reference runtime's modes), PATH a shared
+ * library exporting wkc_adapter_entry, such as a conformance mutant.
+ *
+ * INPUT FORMAT (also in fuzz/README.md; missing bytes read as 0)
+ *   byte 0   bit 0     two cores (else one)
+ *            bits 1-2  tasks - 1 (1..4); task i runs script i
+ *            bit 3     spawn WKC_SPAWN_LOCAL (when the adapter honours it)
+ *            bit 4     pin task i to core i mod cores (when it honours cores)
+ *   scripts  4 times: a length byte (mod 9) then that many ops,
+ *            op = opcode << 4 | a:
+ *     0 YIELD_LOCAL  wake_by_ref the local waker; Pending
+ *     1 YIELD_TS     wake_by_ref the thread-safe waker; Pending
+ *     2 YIELD_CLONE  clone the thread-safe waker, wake the clone; Pending
+ *     3 KEEP         clone into slot a&3 (a&4: thread-safe, else local)
+ *     4 WAKE_SLOT    wake slot a&3 by value     5 DROP_SLOT  drop slot a&3
+ *     6 FOREIGN      a new thread wakes a thread-safe clone by value (a&1:
+ *                    wake_by_ref then drop), at once or (a&2) once this
+ *                    poll returned; Pending
+ *     7 EXPORT       publish a thread-safe clone
+ *     8 WAKE_PEER    wake_by_ref the export of task 1 + a mod tasks
+ *     9 WAIT         Pending with no wake of its own
+ *    10 WILL_WAKE    will_wake(own waker, export of task 1 + a mod tasks)
+ *    11 FOREIGN_PEER a new thread wakes a clone of that export
+ *    12 SPIN         busy-wait (a+1) * 20 us (a wide window for races)
+ *    13..15 READY
+ *
+ * ORACLES: FIRST_POLL, LOST_WAKEUP, AFTER_READY, EXCLUSIVE, AFFINITY,
+ * DROP_ONCE (final), NO_LEAK (adapters claiming WKC_CAP_LIVE_TASKS),
+ * WILL_WAKE, NESTED_DROP, INLINE_POLL; and a local-only adapter must not
+ * hand out a thread-safe waker.  Threads make runs differ: AFL++'s
+ * stability for this target is below 100% by nature.
+ */
+#include <dlfcn.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "oracles.h"
+#include "trace.h"
+#include "wk/wk.h"
+#include "wkc/adapter.h"
+#include "wkc/registry.h"
+#include "wkf.h"
+
+#define TARGET "adapter_ops"
+#define SCRIPTS 4
+#define OPS 8
+#define SLOTS 4
+#define MAX_THREADS 64
+
+static const wkc_adapter *adapter;
+
+typedef struct ao_run ao_run;
+
+typedef struct ao_task {
+	wk_future base;
+	ao_run *run;
+	uint32_t id;
+	uint8_t script, pc;
+	_Atomic uint32_t in_poll;
+	_Atomic uint32_t polls, polls_ended, drops;
+	_Atomic uint32_t done;
+	struct {
+		bool used, local;
+		uint32_t owner;
+		union {
+			wk_waker w;
+			wk_local_waker l;
+		} u;
+	} slot[SLOTS];
+} ao_task;
+
+typedef struct ao_job {
+	ao_run *run;
+	ao_task *task;      /* whose poll it waits for (after-poll jobs) */
+	uint32_t after_poll; /* 0: at once; else wait until polls_ended >= it */
+	uint32_t target;    /* task the waker wakes */
+	bool by_ref;
+	wk_waker w;
+} ao_job;
+
+struct ao_run {
+	uint8_t len[SCRIPTS], ops[SCRIPTS][OPS];
+	unsigned ntasks;
+	wkc_trace *trace;
+	ao_task task[SCRIPTS + 1];
+	_Atomic(wk_waker *) export_[SCRIPTS + 1];
+	wk_waker export_store[SCRIPTS + 1];
+	pthread_t th[MAX_THREADS];
+	ao_job *jobs[MAX_THREADS];
+	_Atomic unsigned nthreads;
+	pthread_mutex_t lock; /* guards th[] and jobs[] */
+};
+
+/* Thread-local: inside a waker call (NESTED_DROP, INLINE_POLL). */
+static _Thread_local unsigned in_waker;
+
+/* ---- adapter loading ------------------------------------------------------------------- */
+
+static const wkc_adapter *load_adapter(const char *spec)
+{
+	size_t i;
+	void *h, *sym;
+	const wkc_adapter *a;
+	for (i = 0; i < wkc_builtin_adapter_count; i++)
+		if (strcmp(wkc_builtin_adapter_list[i]->name, spec) == 0)
+			return wkc_builtin_adapter_list[i];
+	h = dlopen(spec, RTLD_NOW | RTLD_LOCAL);
+	if (h == NULL) {
+		fprintf(stderr, "adapter_ops: %s is no built-in adapter and cannot be loaded: %s\n", spec,
+			dlerror());
+		exit(2);
+	}
+	sym = dlsym(h, WKC_ADAPTER_ENTRY_SYMBOL);
+	if (sym == NULL) {
+		fprintf(stderr, "adapter_ops: %s exports no %s\n", spec, WKC_ADAPTER_ENTRY_SYMBOL);
+		exit(2);
+	}
+	a = ((wkc_adapter_entry_fn)(uintptr_t)sym)();
+	if (a == NULL || a->abi_version < 1 || a->abi_version > WKC_ABI_VERSION || !a->create ||
+	    !a->destroy || !a->spawn || !a->run) {
+		fprintf(stderr, "adapter_ops: %s: unusable adapter table\n", spec);
+		exit(2);
+	}
+	return a;
+}
+
+static void adapter_init(int *argc, char ***argv)
+{
+	const char *spec = getenv("WKF_ADAPTER");
+	int i, j;
+	for (i = 1; i < *argc; i++) {
+		if (strcmp((*argv)[i], "--adapter") == 0 && i + 1 < *argc) {
+			spec = (*argv)[i + 1];
+			for (j = i; j + 2 <= *argc; j++)
+				(*argv)[j] = (*argv)[j + 2];
+			*argc -= 2;
+			break;
+		}
+	}
+	adapter = load_adapter(spec != NULL ? spec : "ref.tpc");
+}
+#define WKF_INIT adapter_init
+
+/* ---- recording ------------------------------------------------------------------------------ */
+
+static uint64_t mark(ao_run *r, uint32_t kind, uint32_t task, uint32_t other, int64_t value,
+		     uint32_t flags)
+{
+	wkc_event e;
+	memset(&e, 0, sizeof e);
+	e.seq = e.end = wkc_trace_seq(r->trace);
+	e.kind = kind;
+	e.task = task;
+	e.other = other;
+	e.value = value;
+	e.flags = flags;
+	e.thread = wk_thread_id();
+	wkc_trace_add(r->trace, &e);
+	return e.seq;
+}
+
+/* A waker call: one number before, one after; marks the thread as inside a
+ * waker function meanwhile. */
+typedef struct ao_call {
+	wkc_event e;
+} ao_call;
+
+static void call_begin(ao_run *r, ao_call *c, uint32_t kind, uint32_t task, uint32_t flags)
+{
+	memset(&c->e, 0, sizeof c->e);
+	c->e.kind = kind;
+	c->e.task = task;
+	c->e.flags = flags;
+	c->e.thread = wk_thread_id();
+	c->e.seq = wkc_trace_seq(r->trace);
+	in_waker++;
+}
+
+static void call_end(ao_run *r, ao_call *c)
+{
+	in_waker--;
+	c->e.end = wkc_trace_seq(r->trace);
+	wkc_trace_add(r->trace, &c->e);
+}
+
+/* ---- foreign threads ------------------------------------------------------------------------ */
+
+static void *job_main(void *arg)
+{
+	ao_job *j = arg;
+	ao_call c;
+	if (j->after_poll) {
+		/* Bounded: a poll that never returns must not hang the input. */
+		struct timespec ts = {0, 20000};
+		int k;
+		for (k = 0; k < 5000 && atomic_load_explicit(&j->task->polls_ended, memory_order_relaxed) <
+						j->after_poll; k++)
+			nanosleep(&ts, NULL);
+	}
+	call_begin(j->run, &c, j->by_ref ? WKC_EV_WAKE_BY_REF : WKC_EV_WAKE, j->target, WKC_EVF_FOREIGN);
+	if (j->by_ref) {
+		wk_waker_wake_by_ref(&j->w);
+		call_end(j->run, &c);
+		wk_waker_drop(&j->w);
+	} else {
+		wk_waker_wake(&j->w);
+		call_end(j->run, &c);
+	}
+	return NULL;
+}
+
+static void post_job(ao_run *r, ao_task *t, uint32_t after, uint32_t target, bool by_ref, wk_waker w)
+{
+	ao_job *j;
+	unsigned n;
+	pthread_mutex_lock(&r->lock);
+	n = atomic_load_explicit(&r->nthreads, memory_order_relaxed);
+	if (n == MAX_THREADS) {
+		pthread_mutex_unlock(&r->lock);
+		wk_waker_drop(&w);
+		return;
+	}
+	j = malloc(sizeof *j);
+	if (j == NULL)
+		wkf_fail(TARGET, "out of memory");
+	*j = (ao_job){r, t, after, target, by_ref, w};
+	if (pthread_create(&r->th[n], NULL, job_main, j) != 0) {
+		pthread_mutex_unlock(&r->lock);
+		wk_waker_drop(&j->w);
+		free(j);
+		return;
+	}
+	r->jobs[n] = j;
+	atomic_store_explicit(&r->nthreads, n + 1, memory_order_relaxed);
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void join_jobs(ao_run *r)
+{
+	unsigned i, n;
+	pthread_mutex_lock(&r->lock);
+	n = atomic_load_explicit(&r->nthreads, memory_order_relaxed);
+	for (i = 0; i < n; i++) {
+		if (r->jobs[i] == NULL)
+			continue;
+		pthread_join(r->th[i], NULL);
+		free(r->jobs[i]);
+		r->jobs[i] = NULL;
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* ---- the task -------------------------------------------------------------------------------- */
+
+static const wk_waker *export_of(ao_run *r, unsigned a)
+{
+	uint32_t peer = 1 + a % r->ntasks;
+	/* acquire: the export's waker value was written before its publication. */
+	return atomic_load_explicit(&r->export_[peer], memory_order_acquire);
+}
+
+static void slot_drop(ao_task *t, int i)
+{
+	if (!t->slot[i].used)
+		return;
+	if (t->slot[i].local && t->slot[i].owner != wk_thread_id())
+		return; /* never touch a local waker off its thread (leaked instead) */
+	t->slot[i].used = false;
+	if (t->slot[i].local)
+		wk_local_waker_drop(&t->slot[i].u.l);
+	else
+		wk_waker_drop(&t->slot[i].u.w);
+}
+
+static void task_drop(wk_future *self)
+{
+	ao_task *t = (ao_task *)self;
+	ao_run *r = t->run;
+	int i;
+	mark(r, WKC_EV_FUTURE_DROP, t->id, 0, 0, 0);
+	if (in_waker > 0)
+		mark(r, WKC_EV_ANOMALY, t->id, WKC_ANOM_DROP_IN_WAKE, 0, 0);
+	if (atomic_fetch_add_explicit(&t->drops, 1, memory_order_relaxed) > 0)
+		return;
+	for (i = 0; i < SLOTS; i++)
+		slot_drop(t, i);
+}
+
+static int task_op(ao_task *t, const wk_context *cx, uint8_t op)
+{
+	ao_run *r = t->run;
+	unsigned a = op & 15u;
+	const wk_waker *w = wk_context_try_waker(cx);
+	const wk_waker *peer;
+	ao_call c;
+	int s = a & 3;
+
+	if (w != NULL && (adapter->caps & WKC_CAP_LOCAL_ONLY))
+		wkf_fail(TARGET, "adapter %s claims WKC_CAP_LOCAL_ONLY but its context has a thread-safe waker",
+			 adapter->name);
+	switch (op >> 4) {
+	case 0:
+		call_begin(r, &c, WKC_EV_WAKE_BY_REF, t->id, WKC_EVF_IN_POLL | WKC_EVF_LOCAL);
+		wk_local_waker_wake_by_ref(wk_context_local_waker(cx));
+		call_end(r, &c);
+		return 0;
+	case 1:
+	case 2:
+		if (w == NULL)
+			return 1;
+		if ((op >> 4) == 1) {
+			call_begin(r, &c, WKC_EV_WAKE_BY_REF, t->id, WKC_EVF_IN_POLL);
+			wk_waker_wake_by_ref(w);
+		} else {
+			wk_waker k = wk_waker_clone(w);
+			call_begin(r, &c, WKC_EV_WAKE, t->id, WKC_EVF_IN_POLL);
+			wk_waker_wake(&k);
+		}
+		call_end(r, &c);
+		return 0;
+	case 3:
+		slot_drop(t, s);
+		if (t->slot[s].used)
+			return 1;
+		t->slot[s].local = (a & 4) == 0 || w == NULL;
+		t->slot[s].owner = wk_thread_id();
+		if (t->slot[s].local)
+			t->slot[s].u.l = wk_local_waker_clone(wk_context_local_waker(cx));
+		else
+			t->slot[s].u.w = wk_waker_clone(w);
+		t->slot[s].used = true;
+		return 1;
+	case 4:
+		if (!t->slot[s].used || (t->slot[s].local && t->slot[s].owner != wk_thread_id()))
+			return 1;
+		t->slot[s].used = false;
+		call_begin(r, &c, WKC_EV_WAKE, t->id, WKC_EVF_IN_POLL | (t->slot[s].local ? WKC_EVF_LOCAL : 0));
+		if (t->slot[s].local)
+			wk_local_waker_wake(&t->slot[s].u.l);
+		else
+			wk_waker_wake(&t->slot[s].u.w);
+		call_end(r, &c);
+		return 1;
+	case 5:
+		slot_drop(t, s);
+		return 1;
+	case 6:
+		if (w == NULL)
+			return 1;
+		post_job(r, t, (a & 2) ? atomic_load_explicit(&t->polls, memory_order_relaxed) : 0, t->id,
+			 a & 1, wk_waker_clone(w));
+		return 0;
+	case 7:
+		if (w != NULL && atomic_load_explicit(&r->export_[t->id], memory_order_relaxed) == NULL) {
+			r->export_store[t->id] = wk_waker_clone(w);
+			/* release: publishes the waker value to the peers that load it. */
+			atomic_store_explicit(&r->export_[t->id], &r->export_store[t->id], memory_order_release);
+		}
+		return 1;
+	case 8:
+		peer = export_of(r, a);
+		if (peer != NULL) {
+			uint32_t pid = 1 + a % r->ntasks;
+			call_begin(r, &c, WKC_EV_WAKE_BY_REF, pid, pid == t->id ? WKC_EVF_IN_POLL : 0);
+			wk_waker_wake_by_ref(peer);
+			call_end(r, &c);
+		}
+		return 1;
+	case 9:
+		return 0;
+	case 10:
+		peer = export_of(r, a);
+		if (peer != NULL && w != NULL) {
+			wkc_event e;
+			memset(&e, 0, sizeof e);
+			e.seq = e.end = wkc_trace_seq(r->trace);
+			e.kind = WKC_EV_WILL_WAKE;
+			e.task = t->id;
+			e.other = 1 + a % r->ntasks;
+			e.value = wk_waker_will_wake(w, peer);
+			e.thread = wk_thread_id();
+			e.data = w->raw.data;
+			e.vtable = w->raw.vtable;
+			e.ldata = peer->raw.data;
+			e.lvtable = peer->raw.vtable;
+			wkc_trace_add(r->trace, &e);
+		}
+		return 1;
+	case 11:
+		peer = export_of(r, a);
+		if (peer != NULL)
+			post_job(r, t, 0, 1 + a % r->ntasks, false, wk_waker_clone(peer));
+		return 1;
+	case 12: {
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		do
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+		while ((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) <
+		       (long)(a + 1) * 20000L);
+		return 1;
+	}
+	default:
+		return 2;
+	}
+}
+
+static wk_poll task_poll(wk_future *self, const wk_context *cx, void **out)
+{
+	ao_task *t = (ao_task *)self;
+	ao_run *r = t->run;
+	uint32_t flags = wk_context_has_waker(cx) ? WKC_EVF_HAS_WAKER : 0, n;
+	uint64_t begin;
+	int res = 1;
+	/* relaxed exchange: atomicity alone tells two polls at once. */
+	if (atomic_exchange_explicit(&t->in_poll, 1, memory_order_relaxed))
+		flags |= WKC_EVF_OVERLAP;
+	if (atomic_load_explicit(&t->done, memory_order_relaxed) ||
+	    atomic_load_explicit(&t->drops, memory_order_relaxed))
+		flags |= WKC_EVF_AFTER_READY;
+	n = atomic_fetch_add_explicit(&t->polls, 1, memory_order_relaxed) + 1;
+	begin = mark(r, WKC_EV_POLL_BEGIN, t->id, n, 0, flags);
+	if (flags & (WKC_EVF_OVERLAP | WKC_EVF_AFTER_READY)) {
+		/* Judged by the oracles; the script's state is not touched. */
+		mark(r, WKC_EV_POLL_END, t->id, n, (int64_t)begin, 0);
+		return WK_PENDING;
+	}
+	while (res == 1) {
+		if (t->pc >= r->len[t->script]) {
+			res = 2;
+			break;
+		}
+		res = task_op(t, cx, r->ops[t->script][t->pc++]);
+	}
+	if (res == 2) {
+		atomic_store_explicit(&t->done, 1, memory_order_relaxed);
+		*out = NULL;
+	}
+	mark(r, WKC_EV_POLL_END, t->id, n, (int64_t)begin, res == 2 ? WKC_EVF_READY : 0);
+	atomic_fetch_add_explicit(&t->polls_ended, 1, memory_order_relaxed);
+	atomic_store_explicit(&t->in_poll, 0, memory_order_relaxed);
+	return res == 2 ? WK_READY : WK_PENDING;
+}
+
+static const wk_future_vtable task_vtable = {task_poll, task_drop};
+
+/* ---- one input --------------------------------------------------------------------------------- */
+
+static void judge(ao_run *r, bool final)
+{
+	static const wkc_oracle which[] = {
+		WKC_OR_FIRST_POLL, WKC_OR_LOST_WAKEUP, WKC_OR_AFTER_READY, WKC_OR_EXCLUSIVE,
+		WKC_OR_AFFINITY,   WKC_OR_DROP_ONCE,   WKC_OR_NO_LEAK,     WKC_OR_WILL_WAKE,
+		WKC_OR_NESTED_DROP, WKC_OR_INLINE_POLL,
+	};
+	wkc_oracle_opts o = {.final = final};
+	wkc_finding f;
+	size_t n = 0, k;
+	wkc_event *ev = wkc_trace_snapshot(r->trace, &n);
+	if (ev == NULL)
+		wkf_fail(TARGET, "out of memory for the snapshot");
+	for (k = 0; k < sizeof which / sizeof which[0]; k++)
+		if (wkc_oracle_get(which[k])(ev, n, &o, &f) > 0)
+			wkf_fail(TARGET, "adapter %s: oracle %s: %s", adapter->name, wkc_oracle_name(which[k]),
+				 f.first);
+	free(ev);
+}
+
+static bool all_done(ao_run *r)
+{
+	unsigned i;
+	for (i = 1; i <= r->ntasks; i++)
+		if (!atomic_load_explicit(&r->task[i].done, memory_order_relaxed))
+			return false;
+	return true;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	ao_run *r = calloc(1, sizeof *r);
+	wkc_config cfg = {sizeof cfg, 1, 1};
+	wkc_executor *ex;
+	char err[256] = "";
+	size_t pos = 0;
+	uint8_t b0;
+	unsigned i, k, idle = 0;
+	bool all = true;
+	uint32_t spawn_flags = 0;
+
+	if (r == NULL)
+		wkf_fail(TARGET, "out of memory");
+#define NEXT() (pos < size ? data[pos++] : (uint8_t)0)
+	b0 = NEXT();
+	for (k = 0; k < SCRIPTS; k++) {
+		r->len[k] = (uint8_t)(NEXT() % (OPS + 1));
+		for (i = 0; i < r->len[k]; i++)
+			r->ops[k][i] = NEXT();
+	}
+#undef NEXT
+	cfg.cores = (b0 & 1) ? 2 : 1;
+	r->ntasks = ((b0 >> 1) & 3u) + 1;
+	if ((b0 & 8) && (adapter->caps & WKC_CAP_SPAWN_LOCAL))
+		spawn_flags |= WKC_SPAWN_LOCAL;
+	pthread_mutex_init(&r->lock, NULL);
+	r->trace = wkc_trace_new(4096);
+	if (r->trace == NULL)
+		wkf_fail(TARGET, "out of memory for the trace");
+	ex = adapter->create(&cfg, err, sizeof err);
+	if (ex == NULL)
+		wkf_fail(TARGET, "adapter %s: create failed: %s", adapter->name, err);
+	mark(r, WKC_EV_CHECKPOINT, 0, 0, 0, 0);
+	for (i = 1; i <= r->ntasks; i++) {
+		ao_task *t = &r->task[i];
+		int core = WKC_ANY_CORE, rc;
+		uint32_t ev_flags = (spawn_flags & WKC_SPAWN_LOCAL) ? WKC_EVF_LOCAL : 0;
+		t->base.vtable = &task_vtable;
+		t->run = r;
+		t->id = i;
+		t->script = (uint8_t)(i - 1);
+		if ((b0 & 16) && (adapter->caps & WKC_CAP_SPAWN_ON_CORE)) {
+			core = (int)((i - 1) % cfg.cores);
+			if (adapter->caps & WKC_CAP_THREAD_PER_CORE)
+				ev_flags |= WKC_EVF_PINNED;
+		}
+		{
+			uint64_t seq = wkc_trace_seq(r->trace);
+			wkc_event e;
+			rc = adapter->spawn(ex, &t->base, core, spawn_flags);
+			memset(&e, 0, sizeof e);
+			e.seq = seq;
+			e.end = wkc_trace_seq(r->trace);
+			e.kind = WKC_EV_SPAWN;
+			e.task = i;
+			e.other = core < 0 ? 0 : (uint32_t)core;
+			e.value = rc;
+			e.flags = ev_flags;
+			e.thread = wk_thread_id();
+			wkc_trace_add(r->trace, &e);
+		}
+		if (rc != 0)
+			atomic_store_explicit(&t->done, 1, memory_order_relaxed); /* refused: owed nothing */
+	}
+	/* Drive: until every task is done, or the executor said idle three
+	 * times with every foreign thread finished; at most about a second. */
+	for (k = 0; k < 200 && idle < 3; k++) {
+		int res = adapter->run(ex, 5000000);
+		if (all_done(r))
+			break;
+		if (res == WKC_RUN_IDLE) {
+			join_jobs(r);
+			idle++;
+		} else {
+			idle = 0;
+		}
+	}
+	join_jobs(r);
+	(void)adapter->run(ex, 5000000);
+	for (i = 1; i <= r->ntasks; i++) {
+		wk_waker *w = atomic_load_explicit(&r->export_[i], memory_order_acquire);
+		if (w != NULL) {
+			atomic_store_explicit(&r->export_[i], NULL, memory_order_relaxed);
+			wk_waker_drop(w);
+		}
+		if (!atomic_load_explicit(&r->task[i].done, memory_order_relaxed))
+			all = false;
+	}
+	mark(r, WKC_EV_CHECKPOINT, 0, 0, 0, 0);
+	if (all && (adapter->caps & WKC_CAP_LIVE_TASKS) && adapter->live_tasks != NULL) {
+		long live = -1;
+		for (k = 0; k < 100 && live != 0; k++) {
+			(void)adapter->run(ex, 1000000);
+			live = adapter->live_tasks(ex);
+		}
+		mark(r, WKC_EV_LIVE_SAMPLE, 0, 0, live, WKC_EVF_EXPECT_ZERO);
+	}
+	judge(r, false);
+	mark(r, WKC_EV_DESTROY_BEGIN, 0, 0, 0, 0);
+	adapter->destroy(ex);
+	mark(r, WKC_EV_DESTROY_END, 0, 0, 0, 0);
+	join_jobs(r);
+	judge(r, true);
+	wkc_trace_free(r->trace);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+	return 0;
+}
+
+#include "fuzz_main.h"
