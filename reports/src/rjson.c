@@ -11,7 +11,7 @@ static void kv(wkc__buf *b, const char *k, const char *v, bool comma)
 {
 	wkc__buf_printf(b, "%s\"%s\":", comma ? "," : "", k);
 	if (v)
-		wkc__json_str(b, v);
+		wkc__report_json_str(b, v);
 	else
 		wkc__buf_puts(b, "null");
 }
@@ -38,7 +38,7 @@ static void group_json(wkc__buf *b, const wkc__group *g)
 	for (int i = 0; i < 2 && g->site[i]; i++) {
 		if (i)
 			wkc__buf_putc(b, ',');
-		wkc__json_str(b, g->site[i]);
+		wkc__report_json_str(b, g->site[i]);
 	}
 	wkc__buf_puts(b, "],\"sections\":[");
 	for (size_t s = 0; s < g->rep.nsecs; s++) {
@@ -179,7 +179,7 @@ void wkc__report_json(wkc__buf *b, const wkc__model *m)
 			for (size_t i = 0; i < ns[l]; i++) {
 				if (i)
 					wkc__buf_putc(b, ',');
-				wkc__json_str(b, lists[l][i]);
+				wkc__report_json_str(b, lists[l][i]);
 			}
 			wkc__buf_putc(b, ']');
 		}

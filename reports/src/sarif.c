@@ -24,7 +24,7 @@ static void uri(wkc__buf *b, const char *path)
 		else
 			wkc__buf_printf(&u, "%%%02X", *p);
 	}
-	wkc__json_str(b, u.s);
+	wkc__report_json_str(b, u.s);
 	wkc__buf_free(&u);
 }
 
@@ -45,11 +45,11 @@ static void location(wkc__buf *b, const wkc__frame *f, const char *msg)
 	}
 	if (f && f->fn) {
 		wkc__buf_puts(b, "\"logicalLocations\":[{\"name\":");
-		wkc__json_str(b, f->fn);
+		wkc__report_json_str(b, f->fn);
 		wkc__buf_puts(b, ",\"kind\":\"function\"}],");
 	}
 	wkc__buf_puts(b, "\"message\":{\"text\":");
-	wkc__json_str(b, msg);
+	wkc__report_json_str(b, msg);
 	wkc__buf_puts(b, "}}");
 }
 
@@ -82,9 +82,9 @@ static void group_result(wkc__buf *b, const wkc__group *g, rules *rs, bool first
 	int nloc = 0;
 	wkc__buf_puts(b, first ? "{" : ",{");
 	wkc__buf_puts(b, "\"ruleId\":");
-	wkc__json_str(b, rid);
+	wkc__report_json_str(b, rid);
 	wkc__buf_printf(b, ",\"ruleIndex\":%zu,\"level\":\"error\",\"message\":{\"text\":", ri);
-	wkc__json_str(b, msg);
+	wkc__report_json_str(b, msg);
 	wkc__buf_puts(b, "},\"locations\":[");
 	for (size_t s = 0; s < g->rep.nsecs && nloc < (g->cls == WKC__G_RACE ? 2 : 1); s++) {
 		const wkc__section *sec = &g->rep.secs[s];
@@ -97,12 +97,12 @@ static void group_result(wkc__buf *b, const wkc__group *g, rules *rs, bool first
 		location(b, f, sec->title);
 	}
 	wkc__buf_puts(b, "],\"partialFingerprints\":{\"wakerconf/v1\":");
-	wkc__json_str(b, g->key);
+	wkc__report_json_str(b, g->key);
 	wkc__buf_puts(b, "},\"properties\":{\"checks\":[");
 	for (size_t h = 0; h < g->nhits; h++) {
 		if (h)
 			wkc__buf_putc(b, ',');
-		wkc__json_str(b, g->hits[h].check);
+		wkc__report_json_str(b, g->hits[h].check);
 	}
 	wkc__buf_puts(b, "]}}");
 	free(rid);
@@ -134,26 +134,26 @@ void wkc__report_sarif(wkc__buf *b, const wkc__model *m)
 		wkc__buf_puts(&res, first ? "{" : ",{");
 		first = false;
 		wkc__buf_puts(&res, "\"ruleId\":");
-		wkc__json_str(&res, id);
+		wkc__report_json_str(&res, id);
 		wkc__buf_printf(&res, ",\"ruleIndex\":%zu,\"level\":\"%s\",\"message\":{\"text\":", ri,
 				strcmp(wkc__requirement_level(id), "MUST") == 0 ? "error" : "warning");
-		wkc__json_str(&res, msg);
+		wkc__report_json_str(&res, msg);
 		wkc__buf_puts(&res, "},\"partialFingerprints\":{\"wakerconf/v1\":");
-		wkc__json_str(&res, f->key);
+		wkc__report_json_str(&res, f->key);
 		wkc__buf_puts(&res, "},\"properties\":{\"replay\":");
-		wkc__json_str(&res, r->replay ? r->replay : "");
+		wkc__report_json_str(&res, r->replay ? r->replay : "");
 		wkc__buf_puts(&res, "}}");
 		free(msg);
 	}
 	wkc__buf_puts(b, "{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\","
 			 "\"runs\":[{\"tool\":{\"driver\":{\"name\":\"wakerconf\",\"version\":");
-	wkc__json_str(b, version);
+	wkc__report_json_str(b, version);
 	wkc__buf_puts(b, ",\"rules\":[");
 	for (size_t i = 0; i < rs.n; i++) {
 		wkc__buf_puts(b, i ? ",{\"id\":" : "{\"id\":");
-		wkc__json_str(b, rs.id[i]);
+		wkc__report_json_str(b, rs.id[i]);
 		wkc__buf_puts(b, ",\"shortDescription\":{\"text\":");
-		wkc__json_str(b, rs.desc[i]);
+		wkc__report_json_str(b, rs.desc[i]);
 		wkc__buf_puts(b, "}}");
 		free(rs.id[i]);
 		free(rs.desc[i]);

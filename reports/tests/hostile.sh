@@ -11,13 +11,15 @@ out="$box/out"
 mkdir -p "$in/logs" "$in/san" "$in/vg" "$out" "$box/victim"
 bad='<script>alert(1)</script>"><img src=x onerror=alert(2)> javascript:alert(3) '"'"'q'"'"
 invalid=$(printf '\377\376\300\257 \355\240\200 \001\033[31m')
+# the same bytes as a JSON string can carry them: raw invalid UTF-8, escaped control characters
+invalid_json=$(printf '\377\376\300\257 \355\240\200 \\u0001\\u001b[31m')
 
 # results.jsonl: hostile adapter, check names, ids, reasons, paths
 {
 	printf '{"type":"run","format":1,"adapter":"path:/x/<script>.so","adapter_name":"%s","adapter_version":"%s","caps":1,"profile":"<b>tsan</b>","seed":"0x1","pressure":true,"timeout_multiplier":1,"harness_version":"%s","build":"javascript:alert(4)"}\n' \
-		'<script>alert(0)</script>' '"><svg onload=alert(5)>' "$invalid"
+		'<script>alert(0)</script>' '\"><svg onload=alert(5)>' "$invalid_json"
 	printf '{"type":"result","check":"../../../../victim/pwn","ids":"WK-EXEC-001 <i>x</i>","status":"fail","reason":"%s","charged":"WK-EXEC-001\\"><a href=javascript:alert(6)>","failures":[{"id":"<script>","msg":"%s"}],"dropped_failures":0,"unexercised":[],"notes":[],"dropped_notes":0,"completed":true,"seed":"0x2","ms":1,"exit_code":66,"signal":0,"timed_out":false,"log":"logs/huge.log","report":"../../victim/x","replay":"wkc1.<script>alert(7)</script>"}\n' \
-		"$(printf '%s' "$bad" | sed 's/"/\\"/g')" "$invalid"
+		"$(printf '%s' "$bad" | sed 's/"/\\"/g')" "$invalid_json"
 	printf '{"type":"result","check":"<img src=x onerror=alert(8)>","ids":"WK-EXEC-002","status":"fail","reason":"javascript:alert(9)","charged":"WK-EXEC-002","failures":[],"dropped_failures":0,"unexercised":[],"notes":[],"dropped_notes":0,"completed":false,"seed":"0x3","ms":1,"exit_code":-1,"signal":11,"timed_out":true,"log":"../../../etc/passwd","report":null,"replay":null}\n'
 } >"$in/results.jsonl"
 # a 20 MB log line with markup in the middle and at the end
