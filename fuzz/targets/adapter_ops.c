@@ -65,6 +65,16 @@
 
 static const wkc_adapter *adapter;
 
+/* Shared-library adapters resolve the reference library in the executable
+ * (ENABLE_EXPORTS): keep what they may call linked in, as the harness does,
+ * even where this target does not call it itself. */
+__attribute__((used)) static const void *const keep_for_adapters[] = {
+	(const void *)wk_waker_noop, (const void *)wk_local_waker_noop,
+	(const void *)wk_wake_new,   (const void *)wk_local_wake_new,
+	(const void *)wk_flag_waker, (const void *)wk_slot_table_new,
+	(const void *)wk_context_builder_on_waker,
+};
+
 typedef struct ao_run ao_run;
 
 typedef struct ao_task {
