@@ -22,6 +22,8 @@ for arg in "$@"; do
 done
 
 status=0
+stamp=$(mktemp)
+trap 'rm -f "$stamp"' EXIT
 build/default/harness/wakerconf certify "${target[@]}" --out build/certify "$@" || status=$?
 
 echo "== certify: benchmark figures (tables of ns/op and ratios; informative, not part of the verdict)"
@@ -30,4 +32,19 @@ for bench in build/default/reference/bench/wk_bench build/default/reference/benc
 	[[ -x $bench ]] && "$bench" --quick
 done
 echo "== certify: verdict above; full results in build/certify (exit status $status)"
+
+# The HTML report of this run only: the results directories certify wrote or resumed
+# just now (build/certify may hold older runs of other adapters).
+mapfile -t runs < <(find build/certify -mindepth 3 -maxdepth 3 -name results.jsonl -newer "$stamp" -printf '%h\n' | sort)
+if ((${#runs[@]} == 0)); then
+	echo "== certify: no results were written, so no report" >&2
+	exit "$status"
+fi
+rm -rf build/certify/report
+echo "== certify: HTML report of this run (${#runs[@]} results directories)"
+if index=$(build/default/harness/wakerconf report "${runs[@]}" -o build/certify/report); then
+	echo "== certify: report: $root/$index"
+else
+	echo "== certify: the report could not be written (see above)" >&2
+fi
 exit "$status"

@@ -24,6 +24,12 @@ bool wkc__frame_is_runtime(const wkc__frame *f)
 	    has(f->module, "libubsan") || has(f->module, "liblsan") || has(f->module, "vgpreload") ||
 	    has(f->module, "/valgrind/"))
 		return true;
+	/* The C library's own frames (a bad pointer handed to pthread_mutex_lock):
+	 * the site is its caller. */
+	if (has(f->module, "/libc.so") || has(f->module, "/libpthread") || has(f->module, "/ld-linux") ||
+	    (f->file && (strncmp(f->file, "nptl/", 5) == 0 || strncmp(f->file, "./nptl/", 7) == 0 ||
+			 strncmp(f->file, "csu/", 4) == 0 || has(f->file, "/sysdeps/"))))
+		return true;
 	if (f->fn && (strncmp(f->fn, "__tsan", 6) == 0 || strncmp(f->fn, "__asan", 6) == 0 ||
 		      strncmp(f->fn, "__sanitizer", 11) == 0 || strncmp(f->fn, "__interceptor", 13) == 0 ||
 		      strncmp(f->fn, "__ubsan", 7) == 0 || strncmp(f->fn, "__lsan", 6) == 0 ||
@@ -44,8 +50,9 @@ bool wkc__frame_is_probe(const wkc__frame *f)
 {
 	/* The harness's own code between the executor and the check: probes,
 	 * the runner and its annotation helpers. */
-	return has(f->file, "/conformance/probes/") || has(f->file, "/harness/src/") ||
-	       has(f->file, "wkc/annotate.h") || (f->fn && strncmp(f->fn, "wkc_annotate_", 13) == 0);
+	return has(f->file, "/conformance/probes/") || has(f->file, "/conformance/tests/") ||
+	       has(f->file, "/harness/src/") || has(f->file, "wkc/annotate.h") ||
+	       (f->fn && strncmp(f->fn, "wkc_annotate_", 13) == 0);
 }
 
 /* The last two components of a path: stable across checkouts and machines. */
@@ -91,6 +98,14 @@ char *wkc__site_of(const wkc__stack *s)
 const char *wkc__group_class_name(wkc__group_class c)
 {
 	return c == WKC__G_RACE ? "race" : c == WKC__G_MEMORY ? "memory" : "thread";
+}
+
+/* libc's thread and process entry: below every stack, never part of a signature. */
+static bool thread_entry(const wkc__frame *f)
+{
+	return f->fn && (!strcmp(f->fn, "start_thread") || !strcmp(f->fn, "clone") ||
+			 !strcmp(f->fn, "clone3") || !strncmp(f->fn, "__libc_start", 12) ||
+			 !strcmp(f->fn, "_start") || !strcmp(f->fn, "(below main)"));
 }
 
 static wkc__group_class class_of(const wkc__san_report *r)
@@ -148,7 +163,15 @@ static void signature(const wkc__san_report *r, wkc__group *g)
 				continue;
 			}
 			if (wkc__frame_is_runtime(&st->f[i]) || (pass == 0 && wkc__frame_is_probe(&st->f[i])))
+			{
+				/* Past the executor's own frames the stack is the check that
+				 * called it, which differs from check to check: stop there. */
+				if (k > 0 && pass == 0 && wkc__frame_is_probe(&st->f[i]))
+					break;
 				continue;
+			}
+			if (k > 0 && thread_entry(&st->f[i]))
+				break;
 			fs = frame_site(&st->f[i]);
 			if (k == 0)
 				g->site[0] = wkc__xstrdup(fs);

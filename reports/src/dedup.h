@@ -2,8 +2,8 @@
  * dedup.h - one entry per distinct problem.  A race is identified by the
  * pair of its access sites (the first frame of each access outside the
  * sanitizer runtimes and the harness's probes: function, file, line; the
- * pair in either order); any other report by its tool family, kind and top
- * three such frames.  One race seen by 40 checks across 3 seeds is one
+ * pair in either order); any other report by its tool, kind and top three
+ * such frames of the executor (stopping where the harness's code begins).  One race seen by 40 checks across 3 seeds is one
  * group listing every check, seed and replay command that hit it.
  */
 #ifndef WKC_REPORTS_DEDUP_H
