@@ -42,7 +42,8 @@ if ((${#runs[@]} == 0)); then
 fi
 rm -rf build/certify/report
 echo "== certify: HTML report of this run (${#runs[@]} results directories)"
-if index=$(build/default/harness/wakerconf report "${runs[@]}" -o build/certify/report); then
+if index=$(build/default/harness/wakerconf report "${runs[@]}" --certify build/certify/certify.txt \
+	-o build/certify/report); then
 	echo "== certify: report: $root/$index"
 else
 	echo "== certify: the report could not be written (see above)" >&2

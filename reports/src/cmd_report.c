@@ -24,7 +24,7 @@
 static void help(FILE *f)
 {
 	fputs("usage: wakerconf report RESULTS_DIR... -o DIR [--baseline DIR] [--fuzz DIR]...\n"
-	      "                        [--spec DIR] [--no-sources] [--quiet]\n"
+	      "                        [--certify FILE] [--spec DIR] [--no-sources] [--quiet]\n"
 	      "\n"
 	      "Writes a self-contained static site into DIR (index.html: executor, profiles,\n"
 	      "seeds and the requirement matrix; races.html: each distinct race with both\n"
@@ -39,6 +39,9 @@ static void help(FILE *f)
 	      "  --baseline DIR   an earlier report: history.html lists new, fixed and\n"
 	      "                   still-present races and failures\n"
 	      "  --fuzz DIR       a fuzz campaign directory (campaign.json, crashes/)\n"
+	      "  --certify FILE   the certify.txt of the certification the runs belong to,\n"
+	      "                   shown on the overview (found by itself in a certify\n"
+	      "                   output directory given as RESULTS_DIR)\n"
 	      "  --spec DIR       the spec/ directory whose texts the ids link to\n"
 	      "  --no-sources     no source snippets around stack frames\n"
 	      "  --quiet          print only the path of index.html\n"
@@ -134,7 +137,7 @@ static int write_one(const char *dir, const char *name, const wkc__buf *b)
 
 int wkc__cmd_report(int argc, char **argv)
 {
-	const char *out = NULL, *baseline = NULL, *spec = NULL;
+	const char *out = NULL, *baseline = NULL, *spec = NULL, *certify = NULL;
 	char **inputs = NULL, **dirs = NULL, **fuzz = NULL;
 	size_t nin = 0, ndirs = 0, nfuzz = 0;
 	bool quiet = false, sources = true;
@@ -157,6 +160,8 @@ int wkc__cmd_report(int argc, char **argv)
 			slot = &baseline;
 		else if (!strcmp(a, "--spec"))
 			slot = &spec;
+		else if (!strcmp(a, "--certify"))
+			slot = &certify;
 		if (slot || !strcmp(a, "--fuzz")) {
 			if (i + 1 >= argc) {
 				wkc__error("report: %s needs a directory", a);
@@ -189,11 +194,25 @@ int wkc__cmd_report(int argc, char **argv)
 	}
 	for (size_t i = 0; i < nin; i++) {
 		size_t before = ndirs;
+		char *ct = wkc__xasprintf("%s/certify.txt", inputs[i]);
+		if (certify == NULL && is_file(ct))
+			certify = inputs[i];
+		free(ct);
 		expand(inputs[i], 2, &dirs, &ndirs);
 		if (ndirs == before)
 			wkc__diag(&m.diag, inputs[i], 0, "no results.jsonl in it or in its subdirectories");
 	}
 	m.sources = sources;
+	if (certify) {
+		size_t len;
+		char *p = is_dir(certify) ? wkc__xasprintf("%s/certify.txt", certify) : wkc__xstrdup(certify);
+		m.certify_text = wkc__read_file(p, &len);
+		if (m.certify_text == NULL)
+			wkc__diag(&m.diag, p, 0, "cannot read: %s", strerror(errno));
+		else
+			m.not_certified = strstr(m.certify_text, "NOT CERTIFIED") != NULL;
+		free(p);
+	}
 	m.spec_dir = find_spec(spec);
 	if (wkc__model_load_runs(&m, dirs, ndirs) != 0 && nfuzz == 0) {
 		wkc__error("report: no readable results directory:");

@@ -353,6 +353,7 @@ void wkc__model_free(wkc__model *m)
 	free_strv(m->hist.fixed_titles, m->hist.nfixed);
 	free_strv(m->hist.still_keys, m->hist.nstill);
 	free(m->hist.baseline);
+	free(m->certify_text);
 	wkc__buf_free(&m->diag);
 	memset(m, 0, sizeof *m);
 }

@@ -46,6 +46,8 @@ typedef struct wkc__model {
 	long long generated; /* time(NULL) at collection */
 	const char *spec_dir;   /* the spec directory found (its .md files), or NULL */
 	bool sources;        /* show source snippets */
+	char *certify_text;  /* certify.txt of the certification the runs belong to, or NULL */
+	bool not_certified;  /* it says NOT CERTIFIED */
 } wkc__model;
 
 /* Load results directories; 0, or -1 when none could be read. */

@@ -270,6 +270,9 @@ static void page_index(wkc__buf *b, const wkc__model *m)
 	wkc__buf_printf(b, "<p><span class=\"verdict %s\" id=\"verdict\">%s</span> ",
 			m->verdict_fail ? "FAIL" : "PASS",
 			m->verdict_fail ? "FAIL: a MUST requirement failed" : "PASS: every MUST requirement that applies passed");
+	if (m->certify_text)
+		wkc__buf_printf(b, "<span class=\"verdict %s\" id=\"certified\">%s</span> ",
+				m->not_certified ? "FAIL" : "PASS", m->not_certified ? "NOT CERTIFIED" : "CERTIFIED");
 	strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", gmtime(&gen));
 	wkc__buf_printf(b, "<span class=\"meta\">generated %s</span></p>", date);
 	wkc__buf_printf(b, "<p>%zu distinct race%s, %zu distinct memory error%s, %zu other thread error%s "
@@ -344,6 +347,11 @@ static void page_index(wkc__buf *b, const wkc__model *m)
 		}
 		wkc__buf_puts(b, "</table>");
 		wkc__req_table_free(&ids);
+	}
+	if (m->certify_text) {
+		wkc__buf_puts(b, "<h2>Certification</h2><details><summary>certify.txt</summary><pre id=\"certify\">");
+		wkc__html_str(b, m->certify_text);
+		wkc__buf_puts(b, "</pre></details>");
 	}
 	if (m->diag.len > 0) {
 		wkc__buf_puts(b, "<h2>Input problems</h2><pre id=\"diag\">");

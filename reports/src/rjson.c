@@ -81,6 +81,8 @@ void wkc__report_json(wkc__buf *b, const wkc__model *m)
 	wkc__buf_printf(b, "{\"schema\":\"wakerconf-report\",\"version\":%d,\"generated\":%lld",
 			WKC__REPORT_JSON_VERSION, m->generated);
 	kv(b, "verdict", m->verdict_fail ? "FAIL" : "PASS", true);
+	if (m->certify_text)
+		kv(b, "certified", m->not_certified ? "NOT CERTIFIED" : "CERTIFIED", true);
 	wkc__buf_printf(b, ",\"raw_reports\":%zu,\"runs\":[", m->raw_reports);
 	for (size_t i = 0; i < m->nruns; i++) {
 		const wkc__run *r = &m->runs[i];
