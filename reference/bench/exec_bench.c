@@ -1,0 +1,554 @@
+/*
+ * exec_bench.c - wk_exec_bench: the same workloads through the same adapters
+ * (wkc/adapter.h) on the reference runtime and on real Rust executors, in one
+ * run, interleaved round by round.
+ *
+ * Executors (the shared-library adapters the conformance suite certifies,
+ * loaded with dlopen exactly as `wakerconf run --adapter` loads them):
+ *   ref        wkc_ref_tpc.so, the reference thread-per-core runtime, 1 core
+ *   tokio_ct   tokio 1.24 current_thread      (conformance/adapters/rust)
+ *   tokio_mt   tokio 1.24 multi_thread, 2 workers
+ *   local_set  tokio 1.24 LocalSet (local spawns)
+ *   async_task async-task 4.3 + a run queue (local spawns)
+ *   local_pool futures-executor 0.3 LocalPool (local spawns)
+ * An executor whose adapter is not built (no cargo: see
+ * conformance/adapters/rust) or does not load has no rows: its ratios say
+ * "n/a (case not run)" and get no verdict, and the output names it.
+ *
+ * Workloads, each a C future (wk/future.h) polled by the executor:
+ *   self_wake   one task woken by wake_by_ref of its context waker in each
+ *               poll: ns per wake+poll
+ *   pingpong    two tasks, each waking the other through a clone of its
+ *               waker: ns per wake+poll
+ *   spawn       256 tasks at a time spawned through the adapter, each done
+ *               in its first poll, driven until dropped: ns per task
+ *   xwake_1     a foreign thread wakes one task and waits until its poll
+ *               acknowledged: ns per round trip (latency)
+ *   xwake_64    a foreign thread wakes 64 tasks, then waits for the 64
+ *               acknowledgements: ns per wake (throughput)
+ * Everything an adapter adds is measured too: for the Rust executors, the
+ * bridge's per-wake and per-poll bookkeeping (conformance/adapters/rust,
+ * bridge/src/track.rs: a mutex-guarded table lookup on every wake) is part
+ * of every figure, so the ratios overstate the reference's lead by that much.
+ *
+ * Ratios: executor ns / reference ns per workload, paired within rounds.
+ * Targets (DESIGN.md section 9): >= 5x against tokio current_thread on
+ * self-wake, ping-pong and spawn, >= 3x against the others; the cross-thread
+ * wake rows are information.  A verdict is printed only for ratios whose two
+ * figures were measured in this run.
+ *
+ * Exact instruction counts: reference/bench/tokio/instr_per_op.sh
+ * <wk_exec_bench> <case>... (callgrind, load-independent).
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench_util.h"
+#include "wk/future.h"
+#include "wkc/adapter.h"
+
+#ifndef WK_BENCH_BUILD_TYPE
+#define WK_BENCH_BUILD_TYPE "unknown"
+#endif
+#ifndef WK_BENCH_CFLAGS
+#define WK_BENCH_CFLAGS ""
+#endif
+
+#define FULL_ITERS 200000u
+#define FULL_ROUNDS 15u
+#define SPAWN_BATCH 256u
+#define XWAKE_MANY 64u
+
+/* ---- executors ----------------------------------------------------------- */
+
+typedef struct bexec {
+	const char *id;    /* in case names */
+	const char *label; /* in row labels */
+	const char *path;  /* the adapter library ("" when not built) */
+	uint32_t cores;
+	bool local;        /* spawn with WKC_SPAWN_LOCAL (the executor's local spawn) */
+	const wkc_adapter *ad;
+	wkc_executor *ex;
+	const char *missing; /* why it has no rows, or NULL */
+} bexec;
+
+#ifndef WK_EXEC_BENCH_REF
+#define WK_EXEC_BENCH_REF ""
+#endif
+#ifndef WK_EXEC_BENCH_TOKIO_CT
+#define WK_EXEC_BENCH_TOKIO_CT ""
+#endif
+#ifndef WK_EXEC_BENCH_TOKIO_MT
+#define WK_EXEC_BENCH_TOKIO_MT ""
+#endif
+#ifndef WK_EXEC_BENCH_LOCAL_SET
+#define WK_EXEC_BENCH_LOCAL_SET ""
+#endif
+#ifndef WK_EXEC_BENCH_ASYNC_TASK
+#define WK_EXEC_BENCH_ASYNC_TASK ""
+#endif
+#ifndef WK_EXEC_BENCH_LOCAL_POOL
+#define WK_EXEC_BENCH_LOCAL_POOL ""
+#endif
+
+static bexec execs[] = {
+	{"ref", "reference tpc (1 core)", WK_EXEC_BENCH_REF, 1, false, NULL, NULL, NULL},
+	{"tokio_ct", "tokio current_thread", WK_EXEC_BENCH_TOKIO_CT, 0, false, NULL, NULL, NULL},
+	{"tokio_mt", "tokio multi_thread (2)", WK_EXEC_BENCH_TOKIO_MT, 2, false, NULL, NULL, NULL},
+	{"local_set", "tokio LocalSet", WK_EXEC_BENCH_LOCAL_SET, 0, true, NULL, NULL, NULL},
+	{"async_task", "async-task + queue", WK_EXEC_BENCH_ASYNC_TASK, 0, true, NULL, NULL, NULL},
+	{"local_pool", "futures LocalPool", WK_EXEC_BENCH_LOCAL_POOL, 0, true, NULL, NULL, NULL},
+};
+#define NEXECS (sizeof execs / sizeof execs[0])
+
+static void open_exec(bexec *b)
+{
+	static char why[NEXECS][256];
+	size_t i = (size_t)(b - execs);
+	void *h;
+	const wkc_adapter *(*entry)(void);
+	wkc_config cfg = {sizeof(wkc_config), b->cores, 1};
+	char err[256] = "";
+
+	if (b->path[0] == '\0') {
+		b->missing = "adapter not built in this tree (conformance/adapters/rust needs cargo "
+			     "and Debian's crates)";
+		return;
+	}
+	h = dlopen(b->path, RTLD_NOW | RTLD_LOCAL);
+	if (h == NULL) {
+		snprintf(why[i], sizeof why[i], "dlopen: %s", dlerror());
+		b->missing = why[i];
+		return;
+	}
+	*(void **)&entry = dlsym(h, WKC_ADAPTER_ENTRY_SYMBOL);
+	if (entry == NULL || (b->ad = entry()) == NULL) {
+		b->missing = "no adapter entry";
+		return;
+	}
+	b->ex = b->ad->create(&cfg, err, sizeof err);
+	if (b->ex == NULL) {
+		snprintf(why[i], sizeof why[i], "create: %s", err);
+		b->missing = why[i];
+	}
+}
+
+static int spawn(bexec *b, wk_future *f)
+{
+	return b->ad->spawn(b->ex, f, WKC_ANY_CORE, b->local ? WKC_SPAWN_LOCAL : 0);
+}
+
+/* Drive until *done (acquire: what the tasks wrote before setting it is
+ * visible).  run() returns at idle; tasks woken by other threads need more
+ * calls, and an executor with threads of its own runs between them. */
+static void drive_until(bexec *b, atomic_bool *done)
+{
+	while (!atomic_load_explicit(done, memory_order_acquire))
+		(void)b->ad->run(b->ex, 1000000000u);
+}
+
+/* ---- self-wake -------------------------------------------------------------- */
+
+typedef struct self_wake {
+	wk_future f;
+	uint64_t left, polls;
+	atomic_bool dropped;
+} self_wake;
+
+static wk_poll self_wake_poll(wk_future *f, const wk_context *cx, void **out)
+{
+	self_wake *s = (self_wake *)f;
+	(void)out;
+	s->polls++;
+	if (s->left == 0)
+		return WK_READY;
+	s->left--;
+	wk_waker_wake_by_ref(wk_context_waker(cx));
+	return WK_PENDING;
+}
+
+static void self_wake_drop(wk_future *f)
+{
+	/* release: the driver reads polls after it sees the drop */
+	atomic_store_explicit(&((self_wake *)f)->dropped, true, memory_order_release);
+}
+
+static const wk_future_vtable self_wake_vt = {self_wake_poll, self_wake_drop};
+
+static uint64_t run_self_wake(void *arg, uint64_t iters)
+{
+	bexec *b = arg;
+	self_wake s = {.f = {&self_wake_vt}, .left = iters};
+	atomic_init(&s.dropped, false);
+	if (spawn(b, &s.f) != 0)
+		return 0;
+	drive_until(b, &s.dropped);
+	return s.polls == iters + 1 ? iters : 0;
+}
+
+/* ---- ping-pong ---------------------------------------------------------------- */
+
+/* Two sides; turn t belongs to side t % 2, which advances it and wakes the
+ * other.  Sequentially consistent turn and publication: a side that
+ * advances the turn before the other published its waker, and the other
+ * that publishes before it reads the turn, cannot both miss each other. */
+typedef struct pingpong pingpong;
+typedef struct pp_side {
+	wk_future f;
+	pingpong *pp;
+	int me;
+	wk_waker w;      /* a clone of this side's waker, once published */
+	atomic_bool has; /* w is published */
+	atomic_bool dropped;
+} pp_side;
+
+struct pingpong {
+	pp_side side[2];
+	atomic_uint_fast64_t turn;
+	uint64_t end;
+};
+
+static void pp_wake_other(pp_side *s)
+{
+	pp_side *o = &s->pp->side[1 - s->me];
+	if (atomic_load(&o->has))
+		wk_waker_wake_by_ref(&o->w);
+}
+
+static wk_poll pp_poll(wk_future *f, const wk_context *cx, void **out)
+{
+	pp_side *s = (pp_side *)f;
+	uint64_t t;
+	(void)out;
+	if (!atomic_load_explicit(&s->has, memory_order_relaxed)) {
+		s->w = wk_waker_clone(wk_context_waker(cx));
+		atomic_store(&s->has, true);
+		pp_wake_other(s);
+	}
+	t = atomic_load(&s->pp->turn);
+	if (t < s->pp->end && t % 2 == (uint64_t)s->me) {
+		atomic_store(&s->pp->turn, t + 1);
+		pp_wake_other(s);
+		t++;
+	}
+	return t >= s->pp->end ? WK_READY : WK_PENDING;
+}
+
+static void pp_drop(wk_future *f)
+{
+	atomic_store_explicit(&((pp_side *)f)->dropped, true, memory_order_release);
+}
+
+static const wk_future_vtable pp_vt = {pp_poll, pp_drop};
+
+static uint64_t run_pingpong(void *arg, uint64_t iters)
+{
+	bexec *b = arg;
+	pingpong *pp = calloc(1, sizeof *pp);
+	uint64_t turns;
+	if (pp == NULL)
+		return 0;
+	pp->end = iters;
+	atomic_init(&pp->turn, 0);
+	for (int i = 0; i < 2; i++) {
+		pp->side[i] = (pp_side){.f = {&pp_vt}, .pp = pp, .me = i};
+		atomic_init(&pp->side[i].has, false);
+		atomic_init(&pp->side[i].dropped, false);
+	}
+	if (spawn(b, &pp->side[0].f) != 0 || spawn(b, &pp->side[1].f) != 0) {
+		free(pp); /* a refused spawn leaves the future with us (not reached here) */
+		return 0;
+	}
+	drive_until(b, &pp->side[0].dropped);
+	drive_until(b, &pp->side[1].dropped);
+	turns = atomic_load(&pp->turn);
+	/* Both sides are dropped: their clones are released here. */
+	for (int i = 0; i < 2; i++)
+		if (atomic_load(&pp->side[i].has))
+			wk_waker_drop(&pp->side[i].w);
+	free(pp);
+	return turns == iters ? iters : 0;
+}
+
+/* ---- spawn to completion ------------------------------------------------------ */
+
+typedef struct child {
+	wk_future f;
+	atomic_uint *left; /* children of the batch not yet dropped */
+	atomic_bool *done;
+} child;
+
+static wk_poll child_poll(wk_future *f, const wk_context *cx, void **out)
+{
+	(void)f;
+	(void)cx;
+	(void)out;
+	return WK_READY;
+}
+
+static void child_drop(wk_future *f)
+{
+	child *c = (child *)f;
+	/* acq_rel: the last drop publishes every earlier one to the driver */
+	if (atomic_fetch_sub_explicit(c->left, 1, memory_order_acq_rel) == 1)
+		atomic_store_explicit(c->done, true, memory_order_release);
+}
+
+static const wk_future_vtable child_vt = {child_poll, child_drop};
+
+static uint64_t run_spawn(void *arg, uint64_t iters)
+{
+	bexec *b = arg;
+	child kids[SPAWN_BATCH];
+	atomic_uint left;
+	atomic_bool done;
+	uint64_t n = 0;
+	while (n < iters) {
+		unsigned batch = iters - n < SPAWN_BATCH ? (unsigned)(iters - n) : SPAWN_BATCH;
+		atomic_init(&left, batch);
+		atomic_init(&done, false);
+		for (unsigned i = 0; i < batch; i++) {
+			kids[i] = (child){{&child_vt}, &left, &done};
+			if (spawn(b, &kids[i].f) != 0)
+				return 0;
+		}
+		drive_until(b, &done);
+		n += batch;
+	}
+	return n;
+}
+
+/* ---- cross-thread wakes ------------------------------------------------------- */
+
+/* A task acknowledges, in each poll, the latest request a foreign thread
+ * made before waking it. */
+typedef struct acker {
+	wk_future f;
+	atomic_uint_fast64_t req, ack;
+	atomic_bool stop, dropped, has;
+	wk_waker w; /* its waker, cloned in the first poll */
+} acker;
+
+static wk_poll acker_poll(wk_future *f, const wk_context *cx, void **out)
+{
+	acker *a = (acker *)f;
+	(void)out;
+	if (!atomic_load_explicit(&a->has, memory_order_relaxed)) {
+		a->w = wk_waker_clone(wk_context_waker(cx));
+		atomic_store_explicit(&a->has, true, memory_order_release);
+	}
+	/* acquire/release: the request the wake carried, the answer the
+	 * foreign thread waits for */
+	atomic_store_explicit(&a->ack, atomic_load_explicit(&a->req, memory_order_acquire),
+			      memory_order_release);
+	return atomic_load_explicit(&a->stop, memory_order_acquire) ? WK_READY : WK_PENDING;
+}
+
+static void acker_drop(wk_future *f)
+{
+	atomic_store_explicit(&((acker *)f)->dropped, true, memory_order_release);
+}
+
+static const wk_future_vtable acker_vt = {acker_poll, acker_drop};
+
+typedef struct xwake {
+	acker *a;
+	unsigned n;
+	uint64_t rounds;
+	atomic_bool finished;
+} xwake;
+
+static void *xwake_thread(void *arg)
+{
+	xwake *x = arg;
+	for (uint64_t r = 1; r <= x->rounds; r++) {
+		for (unsigned i = 0; i < x->n; i++) {
+			atomic_store_explicit(&x->a[i].req, r, memory_order_release);
+			wk_waker_wake_by_ref(&x->a[i].w);
+		}
+		for (unsigned i = 0; i < x->n; i++)
+			while (atomic_load_explicit(&x->a[i].ack, memory_order_acquire) < r)
+				;
+	}
+	atomic_store_explicit(&x->finished, true, memory_order_release);
+	return NULL;
+}
+
+static uint64_t run_xwake(bexec *b, unsigned n, uint64_t iters)
+{
+	acker *a = calloc(n, sizeof *a);
+	xwake x = {.a = a, .n = n, .rounds = iters / n};
+	pthread_t t;
+	uint64_t ok = 0;
+	if (a == NULL || x.rounds == 0) {
+		free(a);
+		return 0;
+	}
+	atomic_init(&x.finished, false);
+	for (unsigned i = 0; i < n; i++) {
+		a[i].f.vtable = &acker_vt;
+		if (spawn(b, &a[i].f) != 0)
+			goto out;
+	}
+	/* Every task polled once: its waker is there to wake. */
+	for (unsigned i = 0; i < n; i++)
+		while (!atomic_load_explicit(&a[i].has, memory_order_acquire))
+			(void)b->ad->run(b->ex, 1000000000u);
+	if (pthread_create(&t, NULL, xwake_thread, &x) != 0)
+		goto out;
+	drive_until(b, &x.finished);
+	pthread_join(t, NULL);
+	ok = x.rounds * n;
+out:
+	/* End every task: stop, wake, drive until dropped; then drop the clones. */
+	for (unsigned i = 0; i < n; i++) {
+		atomic_store_explicit(&a[i].stop, true, memory_order_release);
+		if (atomic_load(&a[i].has))
+			wk_waker_wake_by_ref(&a[i].w);
+	}
+	for (unsigned i = 0; i < n; i++)
+		drive_until(b, &a[i].dropped);
+	for (unsigned i = 0; i < n; i++)
+		if (atomic_load(&a[i].has))
+			wk_waker_drop(&a[i].w);
+	free(a);
+	return ok;
+}
+
+static uint64_t run_xwake_1(void *arg, uint64_t iters)
+{
+	return run_xwake(arg, 1, iters);
+}
+
+static uint64_t run_xwake_64(void *arg, uint64_t iters)
+{
+	return run_xwake(arg, XWAKE_MANY, iters);
+}
+
+/* ---- the table ----------------------------------------------------------------- */
+
+typedef struct workload {
+	const char *id, *label;
+	wk_bench_fn fn;
+	uint64_t iters_div;
+	double target_ct, target_other; /* 0: information only */
+} workload;
+
+static const workload workloads[] = {
+	{"self_wake", "self-wake", run_self_wake, 1, 5.0, 3.0},
+	{"pingpong", "ping-pong", run_pingpong, 1, 5.0, 3.0},
+	{"spawn", "spawn to completion", run_spawn, 4, 5.0, 3.0},
+	{"xwake_1", "cross-thread wake, 1 pair (latency)", run_xwake_1, 20, 0, 0},
+	{"xwake_64", "cross-thread wake, 64 pairs (throughput)", run_xwake_64, 4, 0, 0},
+};
+#define NWORK (sizeof workloads / sizeof workloads[0])
+
+int main(int argc, char **argv)
+{
+	static const char about[] =
+		"wk_exec_bench: the same workloads through the same adapters on the reference\n"
+		"runtime and on tokio (current_thread, multi_thread, LocalSet), async-task and\n"
+		"futures-executor LocalPool, interleaved in one run.  Case names are\n"
+		"<workload>.<executor>.  Instruction counts: reference/bench/tokio/instr_per_op.sh.\n";
+	static wk_bench_case cases[NWORK * NEXECS];
+	static wk_bench_ratio ratios[NWORK * NEXECS];
+	static char names[NWORK * NEXECS][64], labels[NWORK * NEXECS][96];
+	static char rnames[NWORK * NEXECS][64], rlabels[NWORK * NEXECS][96];
+	static char build[512];
+	wk_bench_options o;
+	wk_bench_report rep;
+	size_t nc = 0, nr = 0;
+	int rc, cpu, failed = 0;
+
+	rc = wk_bench_parse_options(argc, argv, &o, FULL_ITERS, FULL_ROUNDS, about);
+	if (rc != 0)
+		return rc > 0 ? 0 : 2;
+	/* Executors start their threads before this one pins itself, so that
+	 * they keep the whole CPU mask. */
+	if (!o.list)
+		for (size_t e = 0; e < NEXECS; e++)
+			open_exec(&execs[e]);
+	for (size_t w = 0; w < NWORK; w++)
+		for (size_t e = 0; e < NEXECS; e++) {
+			snprintf(names[nc], sizeof names[nc], "%s.%s", workloads[w].id, execs[e].id);
+			if (!o.list && execs[e].missing != NULL)
+				continue;
+			snprintf(labels[nc], sizeof labels[nc], "%s: %s", workloads[w].label,
+				 execs[e].label);
+			cases[nc] = (wk_bench_case)WK_BENCH_CASE(names[nc], labels[nc],
+								 workloads[w].fn, &execs[e]);
+			cases[nc].iters_div = workloads[w].iters_div;
+			nc++;
+		}
+	if (o.list) {
+		for (size_t i = 0; i < nc; i++)
+			printf("%s\n", cases[i].name);
+		return 0;
+	}
+	for (size_t w = 0; w < NWORK; w++)
+		for (size_t e = 1; e < NEXECS; e++) {
+			double target = e == 1 ? workloads[w].target_ct : workloads[w].target_other;
+			snprintf(rnames[nr], sizeof rnames[nr], "%s_%s_vs_ref", workloads[w].id,
+				 execs[e].id);
+			snprintf(rlabels[nr], sizeof rlabels[nr], "%s: %s / reference",
+				 workloads[w].label, execs[e].id);
+			ratios[nr] = (wk_bench_ratio)WK_BENCH_RATIO(
+				rnames[nr], rlabels[nr], NULL, NULL,
+				target > 0 ? WK_BENCH_AT_LEAST : WK_BENCH_INFO, target);
+			/* num / den are case names: the executor's and the reference's. */
+			{
+				static char num[NWORK * NEXECS][64], den[NWORK * NEXECS][64];
+				snprintf(num[nr], sizeof num[nr], "%s.%s", workloads[w].id,
+					 execs[e].id);
+				snprintf(den[nr], sizeof den[nr], "%s.ref", workloads[w].id);
+				ratios[nr].num = num[nr];
+				ratios[nr].den = den[nr];
+			}
+			nr++;
+		}
+
+	cpu = wk_bench_pin_cpu();
+	wk_bench_run(cases, nc, &o);
+	wk_bench_eval_ratios(ratios, nr, cases, nc);
+
+	snprintf(build, sizeof build, "%s, %s", WK_BENCH_BUILD_TYPE, WK_BENCH_CFLAGS);
+	rep = (wk_bench_report){.title = "wk_exec_bench: executors through their adapters",
+				.build = build,
+				.cpu = cpu,
+				.opts = &o,
+				.cases = cases,
+				.ncases = nc,
+				.baseline = NULL,
+				.ratios = ratios,
+				.nratios = nr};
+	if (o.json)
+		wk_bench_print_json(stdout, &rep);
+	else
+		wk_bench_print_table(stdout, &rep);
+
+	for (size_t i = 0; i < nc; i++)
+		if (cases[i].ran && cases[i].total_ops == 0) {
+			fprintf(stderr, "wk_exec_bench: case %s did not perform its operations\n",
+				cases[i].name);
+			failed = 1;
+		}
+	if (!o.json) {
+		for (size_t e = 0; e < NEXECS; e++)
+			if (execs[e].missing != NULL)
+				printf("anchor missing: %s: %s (its rows are not measured; no verdict)\n",
+				       execs[e].label, execs[e].missing);
+		printf("Rust rows include the bridge's bookkeeping (a table lookup per wake, "
+		       "conformance/adapters/rust/bridge/src/track.rs).\n");
+	}
+	for (size_t e = 0; e < NEXECS; e++)
+		if (execs[e].ex != NULL)
+			execs[e].ad->destroy(execs[e].ex);
+	return failed;
+}
