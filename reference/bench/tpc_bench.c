@@ -494,8 +494,10 @@ static void print_vs_tokio(wk_bench_case *cases, size_t ncases)
 		{"spawn-to-completion", {"spawn_complete", NULL}, 6.6},
 	};
 	size_t i, k;
-	printf("\nvs tokio 1.24 current_thread (tokio figures quoted for this machine kind, not "
-	       "measured in this run; target >= 3x):\n");
+	/* A verdict needs both figures from this run (DESIGN.md section 9): a
+	 * quoted anchor gets its ratio printed, labelled, and no PASS/MISS. */
+	printf("\nvs tokio 1.24 current_thread (tokio figures QUOTED for this machine kind, not "
+	       "measured in this run: no verdict):\n");
 	printf("  %-28s %-20s %12s %12s %8s %s\n", "workload", "our case", "ours Mops/s",
 	       "tokio Mops/s", "ratio", "verdict");
 	for (i = 0; i < sizeof refs / sizeof refs[0]; i++) {
@@ -507,7 +509,8 @@ static void print_vs_tokio(wk_bench_case *cases, size_t ncases)
 			mops = 1000.0 / c->min_ns;
 			ratio = mops / refs[i].tokio_mops;
 			printf("  %-28s %-20s %12.1f %12.1f %7.2fx %s\n", k == 0 ? refs[i].label : "",
-			       c->name, mops, refs[i].tokio_mops, ratio, ratio >= 3.0 ? "PASS" : "MISS");
+			       c->name, mops, refs[i].tokio_mops, ratio,
+			       "none (anchor quoted, not measured)");
 		}
 	}
 	printf("tokio rows: not built (needs cargo and Debian's librust-tokio-dev; see "
