@@ -20,7 +20,9 @@ endif()
 
 add_executable(wk_exec_bench "${CMAKE_CURRENT_LIST_DIR}/exec_bench.c")
 target_include_directories(wk_exec_bench PRIVATE "${PROJECT_SOURCE_DIR}/harness/include")
-target_link_libraries(wk_exec_bench PRIVATE wk Threads::Threads ${CMAKE_DL_LIBS})
+# wk comes with wk_join (PUBLIC); naming it again would put it twice on the link line,
+# whole-archived twice.
+target_link_libraries(wk_exec_bench PRIVATE wk_join Threads::Threads ${CMAKE_DL_LIBS})
 get_target_property(_wk_exec_bench_wk_type wk TYPE)
 if(_wk_exec_bench_wk_type STREQUAL "STATIC_LIBRARY")
   # Every wk_ symbol, not only those the program itself calls: the adapters use more.
@@ -45,6 +47,14 @@ function(_wk_exec_bench_attach)
       add_dependencies(wk_exec_bench ${_target})
     endif()
   endforeach()
+  # The fan-in rows on FuturesUnordered / join_all call the Rust library directly.
+  if(TARGET wkc_rust_executors)
+    get_target_property(_so wkc_rust_executors IMPORTED_LOCATION)
+    get_filename_component(_so_dir "${_so}" DIRECTORY)
+    target_link_libraries(wk_exec_bench PRIVATE wkc_rust_executors)
+    set_property(TARGET wk_exec_bench APPEND PROPERTY BUILD_RPATH "${_so_dir}")
+    list(APPEND _defs WK_EXEC_BENCH_RUST_FANIN=1)
+  endif()
   target_compile_definitions(wk_exec_bench PRIVATE ${_defs})
 endfunction()
 cmake_language(DEFER DIRECTORY ${CMAKE_SOURCE_DIR} CALL _wk_exec_bench_attach)

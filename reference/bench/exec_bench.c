@@ -26,6 +26,11 @@
  *               acknowledged: ns per round trip (latency)
  *   xwake_64    a foreign thread wakes 64 tasks, then waits for the 64
  *               acknowledgements: ns per wake (throughput)
+ *   fanin_k<k>  a JoinWaker-shaped fan-in: a parent with 64 children wakes k
+ *               of them per round and polls its join (the reference local
+ *               join, wk/join.h, on the reference runtime) against the same
+ *               shape on FuturesUnordered and join_all (pure Rust on tokio
+ *               current_thread, no adapter): ns per round
  * Everything an adapter adds is measured too: for the Rust executors, the
  * bridge's per-wake and per-poll bookkeeping (conformance/adapters/rust,
  * bridge/src/track.rs: a mutex-guarded table lookup on every wake) is part
@@ -33,8 +38,9 @@
  *
  * Ratios: executor ns / reference ns per workload, paired within rounds.
  * Targets (DESIGN.md section 9): >= 5x against tokio current_thread on
- * self-wake, ping-pong and spawn, >= 3x against the others; the cross-thread
- * wake rows are information.  A verdict is printed only for ratios whose two
+ * self-wake, ping-pong and spawn, >= 3x against the others, >= 3x for the
+ * fan-in against FuturesUnordered and join_all; the cross-thread wake rows
+ * are information.  A verdict is printed only for ratios whose two
  * figures were measured in this run.
  *
  * Exact instruction counts: reference/bench/tokio/instr_per_op.sh
@@ -52,6 +58,7 @@
 
 #include "bench_util.h"
 #include "wk/future.h"
+#include "wk/join.h"
 #include "wkc/adapter.h"
 
 #ifndef WK_BENCH_BUILD_TYPE
@@ -432,6 +439,173 @@ static uint64_t run_xwake_64(void *arg, uint64_t iters)
 	return run_xwake(arg, XWAKE_MANY, iters);
 }
 
+/* ---- fan-in: a JoinWaker-shaped parent ------------------------------------------ */
+
+/* The shape of join_bench.c, as a task: a parent holds a join of 64
+ * children, each keeping its context's local waker (clone_from) and
+ * returning Pending.  The first poll polls every child; every later poll
+ * wakes k children through the wakers they kept (start rotating by 7),
+ * polls the join once (which polls exactly those k), and wakes itself.
+ * One op is one round.  The Rust rows run the same shape on
+ * FuturesUnordered and join_all (conformance/adapters/rust/executors/src/
+ * fanin.rs), as pure Rust on tokio current_thread. */
+#define FANIN_CHILDREN 64u
+
+typedef struct fchild {
+	wk_future f;
+	wk_local_waker kept;
+	int has;
+	uint64_t *polls;
+} fchild;
+
+static wk_poll fchild_poll(wk_future *f, const wk_context *cx, void **out)
+{
+	fchild *c = (fchild *)f;
+	(void)out;
+	if (!c->has) {
+		c->kept = wk_local_waker_clone(wk_context_local_waker(cx));
+		c->has = 1;
+	} else {
+		wk_local_waker_clone_from(&c->kept, wk_context_local_waker(cx));
+	}
+	(*c->polls)++;
+	return WK_PENDING;
+}
+
+static void fchild_drop(wk_future *f)
+{
+	fchild *c = (fchild *)f;
+	if (c->has)
+		wk_local_waker_drop(&c->kept);
+}
+
+static const wk_future_vtable fchild_vt = {fchild_poll, fchild_drop};
+
+typedef struct fparent {
+	wk_future f;
+	wk_future *join;
+	fchild kids[FANIN_CHILDREN];
+	unsigned k, start;
+	uint64_t rounds, done, polls;
+	int started;
+	atomic_bool dropped;
+} fparent;
+
+static wk_poll fparent_poll(wk_future *f, const wk_context *cx, void **out)
+{
+	fparent *p = (fparent *)f;
+	void *jout = NULL;
+	(void)out;
+	if (!p->started) {
+		p->started = 1;
+	} else {
+		if (p->done == p->rounds)
+			return WK_READY;
+		for (unsigned j = 0; j < p->k; j++) {
+			fchild *c = &p->kids[(p->start + j) % FANIN_CHILDREN];
+			if (c->has)
+				wk_local_waker_wake_by_ref(&c->kept);
+		}
+		p->start = (p->start + 7) % FANIN_CHILDREN;
+		p->done++;
+	}
+	(void)wk_future_poll(p->join, cx, &jout);
+	wk_local_waker_wake_by_ref(wk_context_local_waker(cx));
+	return WK_PENDING;
+}
+
+static void fparent_drop(wk_future *f)
+{
+	fparent *p = (fparent *)f;
+	wk_future_drop(p->join); /* drops the children */
+	atomic_store_explicit(&p->dropped, true, memory_order_release);
+}
+
+static const wk_future_vtable fparent_vt = {fparent_poll, fparent_drop};
+
+static uint64_t run_fanin_ref(bexec *b, unsigned k, uint64_t iters)
+{
+	fparent *p = calloc(1, sizeof *p);
+	wk_future *kids[FANIN_CHILDREN];
+	uint64_t ok;
+	if (p == NULL)
+		return 0;
+	for (unsigned i = 0; i < FANIN_CHILDREN; i++) {
+		p->kids[i] = (fchild){.f = {&fchild_vt}, .polls = &p->polls};
+		kids[i] = &p->kids[i].f;
+	}
+	/* The local join: the parent is a local task of one core. */
+	p->join = wk_join_local_new(kids, FANIN_CHILDREN);
+	p->f.vtable = &fparent_vt;
+	p->k = k;
+	p->rounds = iters;
+	atomic_init(&p->dropped, false);
+	if (p->join == NULL || b->ad->spawn(b->ex, &p->f, WKC_ANY_CORE, WKC_SPAWN_LOCAL) != 0) {
+		if (p->join != NULL)
+			wk_future_drop(p->join);
+		free(p);
+		return 0;
+	}
+	drive_until(b, &p->dropped);
+	ok = p->done == iters && p->polls >= FANIN_CHILDREN + iters * k ? iters : 0;
+	free(p);
+	return ok;
+}
+
+static uint64_t run_fanin_ref_1(void *arg, uint64_t iters)
+{
+	return run_fanin_ref(arg, 1, iters);
+}
+static uint64_t run_fanin_ref_8(void *arg, uint64_t iters)
+{
+	return run_fanin_ref(arg, 8, iters);
+}
+static uint64_t run_fanin_ref_64(void *arg, uint64_t iters)
+{
+	return run_fanin_ref(arg, 64, iters);
+}
+
+#if WK_EXEC_BENCH_RUST_FANIN
+/* conformance/adapters/rust/executors/src/fanin.rs */
+uint64_t wkc_rust_bench_fanin(int mode, uint32_t k, uint64_t rounds);
+#define RUST_FANIN(name, mode, k)                                                                  \
+	static uint64_t name(void *arg, uint64_t iters)                                            \
+	{                                                                                          \
+		(void)arg;                                                                         \
+		return wkc_rust_bench_fanin(mode, k, iters);                                       \
+	}
+RUST_FANIN(run_fu_1, 0, 1)
+RUST_FANIN(run_fu_8, 0, 8)
+RUST_FANIN(run_fu_64, 0, 64)
+RUST_FANIN(run_ja_1, 1, 1)
+RUST_FANIN(run_ja_8, 1, 8)
+RUST_FANIN(run_ja_64, 1, 64)
+#endif
+
+typedef struct fanin_row {
+	const char *name, *label;
+	wk_bench_fn fn;
+	int rust;
+} fanin_row;
+
+static const fanin_row fanin_rows[] = {
+	{"fanin_k1.ref", "fan-in k=1: reference local join", run_fanin_ref_1, 0},
+	{"fanin_k8.ref", "fan-in k=8: reference local join", run_fanin_ref_8, 0},
+	{"fanin_k64.ref", "fan-in k=64: reference local join", run_fanin_ref_64, 0},
+#if WK_EXEC_BENCH_RUST_FANIN
+	{"fanin_k1.futures_unordered", "fan-in k=1: FuturesUnordered (tokio ct)", run_fu_1, 1},
+	{"fanin_k8.futures_unordered", "fan-in k=8: FuturesUnordered (tokio ct)", run_fu_8, 1},
+	{"fanin_k64.futures_unordered", "fan-in k=64: FuturesUnordered (tokio ct)", run_fu_64, 1},
+	{"fanin_k1.join_all", "fan-in k=1: join_all (tokio ct)", run_ja_1, 1},
+	{"fanin_k8.join_all", "fan-in k=8: join_all (tokio ct)", run_ja_8, 1},
+	{"fanin_k64.join_all", "fan-in k=64: join_all (tokio ct)", run_ja_64, 1},
+#endif
+};
+#define NFANIN (sizeof fanin_rows / sizeof fanin_rows[0])
+
+static const char *const fanin_rust[] = {"futures_unordered", "join_all"};
+static const unsigned fanin_k[] = {1, 8, 64};
+
 /* ---- the table ----------------------------------------------------------------- */
 
 typedef struct workload {
@@ -457,10 +631,11 @@ int main(int argc, char **argv)
 		"runtime and on tokio (current_thread, multi_thread, LocalSet), async-task and\n"
 		"futures-executor LocalPool, interleaved in one run.  Case names are\n"
 		"<workload>.<executor>.  Instruction counts: reference/bench/tokio/instr_per_op.sh.\n";
-	static wk_bench_case cases[NWORK * NEXECS];
-	static wk_bench_ratio ratios[NWORK * NEXECS];
-	static char names[NWORK * NEXECS][64], labels[NWORK * NEXECS][96];
-	static char rnames[NWORK * NEXECS][64], rlabels[NWORK * NEXECS][96];
+	enum { MAXC = NWORK * NEXECS + NFANIN, MAXR = NWORK * NEXECS + 6 };
+	static wk_bench_case cases[MAXC];
+	static wk_bench_ratio ratios[MAXR];
+	static char names[MAXC][64], labels[MAXC][96];
+	static char rnames[MAXR][64], rlabels[MAXR][96], rnum[MAXR][64], rden[MAXR][64];
 	static char build[512];
 	wk_bench_options o;
 	wk_bench_report rep;
@@ -487,6 +662,15 @@ int main(int argc, char **argv)
 			cases[nc].iters_div = workloads[w].iters_div;
 			nc++;
 		}
+	for (size_t i = 0; i < NFANIN; i++) {
+		/* The reference rows need the reference adapter. */
+		if (!o.list && !fanin_rows[i].rust && execs[0].missing != NULL)
+			continue;
+		cases[nc] = (wk_bench_case)WK_BENCH_CASE(fanin_rows[i].name, fanin_rows[i].label,
+							 fanin_rows[i].fn, &execs[0]);
+		cases[nc].iters_div = 4;
+		nc++;
+	}
 	if (o.list) {
 		for (size_t i = 0; i < nc; i++)
 			printf("%s\n", cases[i].name);
@@ -503,14 +687,22 @@ int main(int argc, char **argv)
 				rnames[nr], rlabels[nr], NULL, NULL,
 				target > 0 ? WK_BENCH_AT_LEAST : WK_BENCH_INFO, target);
 			/* num / den are case names: the executor's and the reference's. */
-			{
-				static char num[NWORK * NEXECS][64], den[NWORK * NEXECS][64];
-				snprintf(num[nr], sizeof num[nr], "%s.%s", workloads[w].id,
-					 execs[e].id);
-				snprintf(den[nr], sizeof den[nr], "%s.ref", workloads[w].id);
-				ratios[nr].num = num[nr];
-				ratios[nr].den = den[nr];
-			}
+			snprintf(rnum[nr], sizeof rnum[nr], "%s.%s", workloads[w].id, execs[e].id);
+			snprintf(rden[nr], sizeof rden[nr], "%s.ref", workloads[w].id);
+			ratios[nr].num = rnum[nr];
+			ratios[nr].den = rden[nr];
+			nr++;
+		}
+	for (size_t r = 0; r < 2; r++)
+		for (size_t i = 0; i < 3; i++) {
+			snprintf(rnames[nr], sizeof rnames[nr], "fanin_k%u_%s_vs_ref", fanin_k[i],
+				 fanin_rust[r]);
+			snprintf(rlabels[nr], sizeof rlabels[nr], "fan-in k=%u: %s / reference join",
+				 fanin_k[i], fanin_rust[r]);
+			snprintf(rnum[nr], sizeof rnum[nr], "fanin_k%u.%s", fanin_k[i], fanin_rust[r]);
+			snprintf(rden[nr], sizeof rden[nr], "fanin_k%u.ref", fanin_k[i]);
+			ratios[nr] = (wk_bench_ratio)WK_BENCH_RATIO(rnames[nr], rlabels[nr], rnum[nr],
+								    rden[nr], WK_BENCH_AT_LEAST, 3.0);
 			nr++;
 		}
 
@@ -544,7 +736,11 @@ int main(int argc, char **argv)
 			if (execs[e].missing != NULL)
 				printf("anchor missing: %s: %s (its rows are not measured; no verdict)\n",
 				       execs[e].label, execs[e].missing);
-		printf("Rust rows include the bridge's bookkeeping (a table lookup per wake, "
+#if !WK_EXEC_BENCH_RUST_FANIN
+		printf("anchor missing: FuturesUnordered / join_all fan-in rows: the Rust library is "
+		       "not built in this tree (no verdict)\n");
+#endif
+		printf("Rust rows through adapters include the bridge's bookkeeping (a table lookup per wake, "
 		       "conformance/adapters/rust/bridge/src/track.rs).\n");
 	}
 	for (size_t e = 0; e < NEXECS; e++)

@@ -22,6 +22,7 @@ use std::time::Instant;
 use wkc_bridge::{CFuture, ExecTrack, RunResult};
 
 mod async_task_queue;
+mod fanin;
 mod futures_pools;
 mod tokio_rt;
 
