@@ -31,7 +31,8 @@ static void help(FILE *f)
 	      "into OUT: one results.jsonl, summary.txt, and the logs, sanitizer reports\n"
 	      "and Valgrind XML of every shard; then prints the verdict of the whole run.\n"
 	      "Refuses shards that differ in adapter, profile, seed, pressure, timeout\n"
-	      "multiplier, harness version or build, and shards that overlap.\n"
+	      "multiplier, harness version or build, and shards that overlap.  --quiet\n"
+	      "leaves out the line saying what was merged.\n"
 	      "\n"
 	      "exit code: 0 every MUST requirement that applies passed, 1 one failed,\n"
 	      "2 usage errors or mismatched inputs.\n",
@@ -281,14 +282,15 @@ int wkc__cmd_merge(int argc, char **argv)
 				found = strcmp(all[i].check, wkc_check_list[c].name) == 0;
 			missing += !found;
 		}
-		fprintf(stderr, "wakerconf: merge: %zu results from %zu shard%s into %s\n", nall, nd,
-			nd == 1 ? "" : "s", out);
+		if (!quiet)
+			fprintf(stderr, "wakerconf: merge: %zu results from %zu shard%s into %s\n", nall, nd,
+				nd == 1 ? "" : "s", out);
 		if (missing)
 			wkc__warn("merge: %zu check%s of this harness %s no result in any shard (a shard is "
 				  "missing, or the shards were filtered): their ids show NOT TESTED",
 				  missing, missing == 1 ? "" : "s", missing == 1 ? "has" : "have");
+		/* The failing checks and the verdict line; the whole summary is in summary.txt. */
 		wkc__summary_print(stdout, &in, all, nall, &t, true);
-		(void)quiet;
 		rc = wkc__req_table_must_failures(&t) > 0 ? WKC__EXIT_FAIL : WKC__EXIT_PASS;
 		wkc__req_table_free(&t);
 		free(rp);

@@ -173,7 +173,7 @@ static const char style[] =
 	"ol.stack{margin:.2em 0;padding-left:2.2em}ol.stack li{font:12px/1.5 ui-monospace,monospace}"
 	"ol.stack li.rt{color:#999}ol.stack li.probe{color:#777}.hl{background:#ffe9a8;display:block}"
 	"details>summary{cursor:pointer}.new{color:#c0392b;font-weight:bold}.fixed{color:#1e8449;font-weight:bold}"
-	"svg{background:#fff;border:1px solid #d5d9e0;margin:.3em}.matrix td:first-child{white-space:nowrap}";
+	"svg{background:#fff;border:1px solid #d5d9e0;margin:.3em}.matrix td:first-child{white-space:nowrap}td code{word-break:break-all}";
 
 void wkc__html_begin(wkc__buf *b, const char *title, const char *current)
 {
