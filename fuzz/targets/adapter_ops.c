@@ -592,9 +592,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	mark(r, WKC_EV_CHECKPOINT, 0, 0, 0, 0);
 	if (all && (adapter->caps & WKC_CAP_LIVE_TASKS) && adapter->live_tasks != NULL) {
-		long live = -1;
-		for (k = 0; k < 100 && live != 0; k++) {
+		/* Executors may free a finished task's memory a little later, on
+		 * one of their threads: wait up to 2 s of wall time (run() returns
+		 * at once when idle, so the bound is the clock, not a count). */
+		long live = adapter->live_tasks(ex);
+		struct timespec t0, now, nap = {0, 1000000};
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		while (live != 0) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if ((now.tv_sec - t0.tv_sec) * 1000000000L + (now.tv_nsec - t0.tv_nsec) > 2000000000L)
+				break;
 			(void)adapter->run(ex, 1000000);
+			nanosleep(&nap, NULL);
 			live = adapter->live_tasks(ex);
 		}
 		mark(r, WKC_EV_LIVE_SAMPLE, 0, 0, live, WKC_EVF_EXPECT_ZERO);
