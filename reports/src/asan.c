@@ -61,7 +61,7 @@ size_t wkc__san_parse_asan(const char *buf, size_t len, const char *name, wkc__s
 		while (tn > 0 && (*t == ' ' || *t == '\t'))
 			t++, tn--;
 		/* "==1573==ERROR: AddressSanitizer: heap-use-after-free on address ..." */
-		if (t[0] == '=' && tn > 2 && (p = mem_find(t, tn, "==ERROR: ")) != NULL) {
+		if (tn > 2 && t[0] == '=' && (p = mem_find(t, tn, "==ERROR: ")) != NULL) {
 			const char *k = p + 9, *e = t + tn;
 			const char *colon = memchr(k, ':', (size_t)(e - k));
 			if (open && CUR->summary == NULL) {

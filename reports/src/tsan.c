@@ -70,7 +70,8 @@ size_t wkc__san_parse_tsan(const char *buf, size_t len, const char *name, wkc__s
 			continue;
 		r = &out->r[open_idx]; /* the list may have moved */
 		if (starts(t, tn, "SUMMARY: ThreadSanitizer:")) {
-			r->summary = wkc__xstrndup(t, tn);
+			if (r->summary == NULL) /* a second one (mangled input) is ignored */
+				r->summary = wkc__xstrndup(t, tn);
 			continue;
 		}
 		if (starts(t, tn, "==================")) {
