@@ -24,7 +24,8 @@
 static void help(FILE *f)
 {
 	fputs("usage: wakerconf report RESULTS_DIR... -o DIR [--baseline DIR] [--fuzz DIR]...\n"
-	      "                        [--certify FILE] [--spec DIR] [--no-sources] [--quiet]\n"
+	      "                        [--certify FILE] [--spec DIR] [--source-map FROM=TO]\n"
+	      "                        [--no-sources] [--quiet]\n"
 	      "\n"
 	      "Writes a self-contained static site into DIR (index.html: executor, profiles,\n"
 	      "seeds and the requirement matrix; races.html: each distinct race with both\n"
@@ -43,6 +44,9 @@ static void help(FILE *f)
 	      "                   shown on the overview (found by itself in a certify\n"
 	      "                   output directory given as RESULTS_DIR)\n"
 	      "  --spec DIR       the spec/ directory whose texts the ids link to\n"
+	      "  --source-map FROM=TO\n"
+	      "                   read sources printed under FROM from TO (results made in\n"
+	      "                   another checkout or on another machine)\n"
 	      "  --no-sources     no source snippets around stack frames\n"
 	      "  --quiet          print only the path of index.html\n"
 	      "\n"
@@ -137,7 +141,8 @@ static int write_one(const char *dir, const char *name, const wkc__buf *b)
 
 int wkc__cmd_report(int argc, char **argv)
 {
-	const char *out = NULL, *baseline = NULL, *spec = NULL, *certify = NULL;
+	const char *out = NULL, *baseline = NULL, *spec = NULL, *certify = NULL, *smap = NULL;
+	char *smap_from = NULL;
 	char **inputs = NULL, **dirs = NULL, **fuzz = NULL;
 	size_t nin = 0, ndirs = 0, nfuzz = 0;
 	bool quiet = false, sources = true;
@@ -162,6 +167,8 @@ int wkc__cmd_report(int argc, char **argv)
 			slot = &spec;
 		else if (!strcmp(a, "--certify"))
 			slot = &certify;
+		else if (!strcmp(a, "--source-map"))
+			slot = &smap;
 		if (slot || !strcmp(a, "--fuzz")) {
 			if (i + 1 >= argc) {
 				wkc__error("report: %s needs a directory", a);
@@ -203,6 +210,17 @@ int wkc__cmd_report(int argc, char **argv)
 			wkc__diag(&m.diag, inputs[i], 0, "no results.jsonl in it or in its subdirectories");
 	}
 	m.sources = sources;
+	if (smap) {
+		const char *eq = strchr(smap, '=');
+		if (eq == NULL || eq == smap || eq[1] == '\0') {
+			wkc__error("report: --source-map wants FROM=TO, not '%s'", smap);
+			goto done;
+		}
+		smap_from = wkc__xstrdup(smap);
+		smap_from[eq - smap] = '\0';
+		m.src_from = smap_from;
+		m.src_to = eq + 1;
+	}
 	if (certify) {
 		size_t len;
 		char *p = is_dir(certify) ? wkc__xasprintf("%s/certify.txt", certify) : wkc__xstrdup(certify);
@@ -265,6 +283,7 @@ done:
 	free(dirs);
 	free(inputs);
 	free(fuzz);
+	free(smap_from);
 	wkc__model_free(&m);
 	return rc;
 }

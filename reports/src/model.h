@@ -46,6 +46,7 @@ typedef struct wkc__model {
 	long long generated; /* time(NULL) at collection */
 	const char *spec_dir;   /* the spec directory found (its .md files), or NULL */
 	bool sources;        /* show source snippets */
+	const char *src_from, *src_to; /* --source-map FROM=TO: where the sources are now */
 	char *certify_text;  /* certify.txt of the certification the runs belong to, or NULL */
 	bool not_certified;  /* it says NOT CERTIFIED */
 } wkc__model;

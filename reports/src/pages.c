@@ -22,6 +22,7 @@
 
 /* ---- source snippets -------------------------------------------------------------- */
 typedef struct src_cache {
+	const char *from, *to; /* path prefix rewrite (--source-map) */
 	char *path[256];
 	char *text[256];
 	size_t len[256];
@@ -42,21 +43,32 @@ static bool source_name(const char *p)
 
 /* Only source files (by name), regular, not huge: a report names paths we do
  * not control, and the report must not copy arbitrary files into a web page. */
-static const char *source_text(src_cache *c, const char *path, size_t *len)
+static const char *source_text(src_cache *c, const char *orig, size_t *len)
 {
 	struct stat st;
+	char *mapped = NULL;
+	const char *path = orig;
+	size_t fl = c->from ? strlen(c->from) : 0;
+	if (fl > 0 && strncmp(orig, c->from, fl) == 0 && (orig[fl] == '/' || orig[fl] == '\0')) {
+		mapped = wkc__xasprintf("%s%s", c->to, orig + fl);
+		path = mapped;
+	}
 	for (size_t i = 0; i < c->n; i++)
 		if (strcmp(c->path[i], path) == 0) {
+			free(mapped);
 			*len = c->len[i];
 			return c->text[i];
 		}
 	if (c->n == 256 || !source_name(path) || stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (size_t)st.st_size > SOURCE_MAX_BYTES)
+	    (size_t)st.st_size > SOURCE_MAX_BYTES) {
+		free(mapped);
 		return NULL;
+	}
 	c->path[c->n] = wkc__xstrdup(path);
 	c->text[c->n] = wkc__read_file(path, &c->len[c->n]);
+	free(mapped);
 	*len = c->len[c->n];
-	return c->text[c->n++];
+	return c->text[c->n] ? c->text[c->n++] : NULL;
 }
 
 static void src_cache_free(src_cache *c)
@@ -365,6 +377,8 @@ static void page_groups(wkc__buf *b, const wkc__model *m, bool races)
 {
 	src_cache *c = wkc__xcalloc(1, sizeof *c);
 	size_t n = 0;
+	c->from = m->src_from;
+	c->to = m->src_to;
 	wkc__html_begin(b, races ? "Data races" : "Memory errors and other thread errors",
 			races ? "races.html" : "memory.html");
 	for (int pass = 0; pass < (races ? 1 : 2); pass++) {
@@ -511,6 +525,8 @@ static void page_fuzz(wkc__buf *b, const wkc__model *m)
 {
 	src_cache cache;
 	memset(&cache, 0, sizeof cache);
+	cache.from = m->src_from;
+	cache.to = m->src_to;
 	wkc__html_begin(b, "Fuzz campaigns", "fuzz.html");
 	if (m->ncamps == 0)
 		wkc__buf_puts(b, "<p>No campaign given (<code>--fuzz DIR</code>).</p>");

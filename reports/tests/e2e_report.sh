@@ -6,7 +6,9 @@
 w=$(fresh e2e)
 
 # ---- the report -------------------------------------------------------------------------
-"$WAKERCONF" report "$FIXTURES/runs/mutant" -o "$w/r1" >"$w/out" 2>"$w/err" || fail "report exited $?: $(cat "$w/err")"
+# The fixtures were made in a checkout at /work/main: read the sources from this one.
+"$WAKERCONF" report "$FIXTURES/runs/mutant" -o "$w/r1" --source-map "/work/main=$SOURCE_DIR" \
+	>"$w/out" 2>"$w/err" || fail "report exited $?: $(cat "$w/err")"
 need "$w/out" "$w/r1/index.html" "the path of index.html is printed"
 for f in index.html races.html memory.html failures.html fuzz.html history.html spec.html report.json report.sarif; do
 	[ -s "$w/r1/$f" ] || fail "$f not written"
@@ -30,6 +32,9 @@ need "$w/r1/races.html" 'Location is heap block' "the heap block"
 need "$w/r1/races.html" 'created by' "thread creations"
 need "$w/r1/races.html" 'wakerconf replay wkc1\.' "replay commands"
 need "$w/r1/races.html" 'class="hl"' "a source snippet around a frame"
+"$WAKERCONF" report "$FIXTURES/runs/mutant" -o "$w/r0" --source-map "/work/main=$w/nowhere" --quiet >/dev/null ||
+	fail "report with sources elsewhere"
+grep -q 'class="hl"' "$w/r0/races.html" && fail "a snippet was read though the sources are mapped to nowhere"
 # dedup: the 12 raw reports are fewer races, each listing its checks
 line=$(grep 'raw sanitizer/Valgrind report' "$w/err")
 raw=$(echo "$line" | sed 's/.*; \([0-9]*\) raw.*/\1/')
