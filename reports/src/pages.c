@@ -566,11 +566,36 @@ static void page_fuzz(wkc__buf *b, const wkc__model *m)
 	wkc__html_end(b);
 }
 
-static void key_list(wkc__buf *b, const char *cls, char **keys, size_t n)
+/* One line per key: what it is now (group title or failed check), linked. */
+static void key_list(wkc__buf *b, const wkc__model *m, const char *cls, char **keys, size_t n)
 {
 	wkc__buf_printf(b, "<ul class=\"%s\">", cls);
-	for (size_t i = 0; i < n; i++)
-		wkc__html_printf(b, "<li><code>%s</code></li>", keys[i]);
+	for (size_t i = 0; i < n; i++) {
+		bool done = false;
+		wkc__buf_puts(b, "<li>");
+		for (size_t g = 0; g < m->groups.n && !done; g++) {
+			const wkc__group *gr = &m->groups.g[g];
+			if (strcmp(gr->key, keys[i]) != 0)
+				continue;
+			wkc__buf_printf(b, "<a href=\"%s#", gr->cls == WKC__G_RACE ? "races.html" : "memory.html");
+			group_anchor(b, gr->cls == WKC__G_RACE ? "race" : gr->cls == WKC__G_MEMORY ? "mem" : "thr", g);
+			wkc__buf_puts(b, "\">");
+			wkc__html_str(b, gr->title);
+			wkc__buf_printf(b, "</a> (%zu check%s)", gr->nhits, gr->nhits == 1 ? "" : "s");
+			done = true;
+		}
+		for (size_t f = 0; f < m->nfails && !done; f++) {
+			const wkc__failure_ref *fr = &m->fails[f];
+			if (strcmp(fr->key, keys[i]) != 0)
+				continue;
+			wkc__buf_puts(b, "<a href=\"failures.html#f-");
+			wkc__html_anchor(b, fr->key);
+			wkc__html_printf(b, "\">failed check %s</a> (%s)", m->runs[fr->run].rs[fr->result].check,
+					 m->runs[fr->run].label);
+			done = true;
+		}
+		wkc__html_printf(b, " <code>%s</code></li>", keys[i]);
+	}
 	wkc__buf_puts(b, "</ul>");
 }
 
@@ -587,12 +612,12 @@ static void page_history(wkc__buf *b, const wkc__model *m)
 	wkc__buf_printf(b, "<span class=\"new\">%zu new</span>, <span class=\"fixed\">%zu fixed</span>, %zu still present.</p>",
 			h->nnew, h->nfixed, h->nstill);
 	wkc__buf_puts(b, "<h2 class=\"new\">New</h2>");
-	key_list(b, "new", h->new_keys, h->nnew);
+	key_list(b, m, "new", h->new_keys, h->nnew);
 	wkc__buf_puts(b, "<h2 class=\"fixed\">Fixed</h2><ul class=\"fixed\">");
 	for (size_t i = 0; i < h->nfixed; i++)
 		wkc__html_printf(b, "<li>%s <code>%s</code></li>", h->fixed_titles[i], h->fixed_keys[i]);
 	wkc__buf_puts(b, "</ul><h2>Still present</h2>");
-	key_list(b, "still", h->still_keys, h->nstill);
+	key_list(b, m, "still", h->still_keys, h->nstill);
 	wkc__html_end(b);
 }
 
