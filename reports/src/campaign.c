@@ -1,11 +1,11 @@
 /*
  * campaign.c - a fuzz campaign: DIR/campaign.json and DIR/crashes/.
  *
- * fuzz/ defines the schema (fuzz/README.md); until it is final this reader
- * is tolerant (reports/README.md lists what it accepts): any of several
- * names for each figure, missing fields default to nothing shown, unknown
- * fields are ignored, and a sample that is not an object is reported with
- * its line and skipped.
+ * The format fuzz/campaign writes is documented in fuzz/README.md
+ * ("wakerconf-fuzz-campaign/1"); anything else is read tolerantly
+ * (reports/README.md lists what it accepts): any of several names for each
+ * figure, missing fields default to nothing shown, unknown fields are
+ * ignored, and a sample that is not an object is reported and skipped.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -185,17 +185,33 @@ static bool safe_name(const char *n)
 	return n[0] != '.' && strchr(n, '/') == NULL;
 }
 
-/* Parse a crash's sanitizer output (path relative to the campaign or absolute). */
+/* Parse a crash's sanitizer output.  fuzz/campaign writes its paths as
+ * "OUT/<target>/triage/...", OUT as it was given: absolute, relative to where
+ * the campaign ran, or (read elsewhere) the campaign directory itself. */
 static void crash_report(wkc__fuzz_crash *fc, const char *dir, const char *path, wkc__buf *diag)
 {
-	char *p = path[0] == '/' ? wkc__xstrdup(path) : wkc__xasprintf("%s/%s", dir, path);
-	size_t ll;
-	char *log = wkc__read_file(p, &ll);
-	if (log) {
-		wkc__san_parse_any(log, ll, p, &fc->reports, diag);
-		free(log);
+	const char *slash = strchr(path, '/');
+	char *cands[3] = {
+		wkc__xstrdup(path),
+		path[0] == '/' ? NULL : wkc__xasprintf("%s/%s", dir, path),
+		path[0] == '/' || slash == NULL ? NULL : wkc__xasprintf("%s/%s", dir, slash + 1),
+	};
+	bool found = false;
+	for (int i = 0; i < 3; i++) {
+		size_t ll;
+		char *log;
+		if (cands[i] == NULL || found)
+			continue;
+		if ((log = wkc__read_file(cands[i], &ll)) != NULL) {
+			wkc__san_parse_any(log, ll, cands[i], &fc->reports, diag);
+			free(log);
+			found = true;
+		}
 	}
-	free(p);
+	if (!found)
+		wkc__diag(diag, path, 0, "crash report of %s not found (looked in %s)", fc->file, dir);
+	for (int i = 0; i < 3; i++)
+		free(cands[i]);
 }
 
 /* Move each crash's reports into the campaign's groups; the crash keeps its
