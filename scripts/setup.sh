@@ -17,6 +17,23 @@ packages=(
 	libcmocka-dev      # unit-test framework of the reference tests
 	valgrind           # the valgrind preset runs every test executable under memcheck
 	pkg-config         # the package.consumer_pkgconfig test
+	# The Rust executors certified through conformance/adapters/rust and benchmarked by
+	# wk_exec_bench / wk_tpc_bench: Debian's cargo builds them offline from these crates.
+	cargo
+	librust-tokio-dev
+	librust-async-task-dev
+	librust-futures-executor-dev
+	librust-futures-util-dev
+	librust-futures-task-dev
+	librust-libc-dev
+	# fuzz/: AFL++ (afl-clang-fast, afl-fuzz, afl-tmin, afl-cmin) and afl-plot's gnuplot;
+	# libFuzzer comes with libclang-rt-14-dev.
+	afl++
+	gnuplot-nox
+	# reports/: the report is opened in a real browser, and its SARIF validated with ajv.
+	chromium
+	nodejs
+	node-ajv
 )
 packages+=("$@")
 
