@@ -554,6 +554,8 @@ static void page_fuzz(wkc__buf *b, const wkc__model *m)
 				wkc__html_printf(b, "%s: %s", fc->reports.r[0].tool, fc->reports.r[0].kind);
 			wkc__buf_puts(b, "</td></tr>");
 		}
+		if (c->ncrashes == 0)
+			wkc__buf_puts(b, "<tr><td colspan=\"3\">none</td></tr>");
 		wkc__buf_puts(b, "</table>");
 		wkc__buf_printf(b, "<h3>Distinct crashes (%zu)</h3>", c->groups.n);
 		for (size_t g = 0; g < c->groups.n; g++)

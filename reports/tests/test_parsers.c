@@ -326,6 +326,24 @@ static void campaign(void **state)
 		free(cs);
 		free(dir);
 	}
+	/* a real campaign: one per target, the main instance's timeline */
+	cs = NULL;
+	n = 0;
+	free(t);
+	t = load("fuzz-real/campaign.json", &len);
+	assert_int_equal(wkc__campaign_parse(t, len, "real.json", &cs, &n, &d), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(cs[0].target, "api_ops");
+	assert_string_equal(cs[1].target, "tpc_sched");
+	assert_true(cs[0].npts >= 2);
+	assert_true(cs[0].pts[cs[0].npts - 1].coverage > 0);
+	assert_true(cs[0].pts[cs[0].npts - 1].execs_per_s > 0);
+	assert_null(d.s);
+	for (size_t i = 0; i < n; i++)
+		wkc__campaign_free(&cs[i]);
+	free(cs);
+	cs = NULL;
+	n = 0;
 	assert_int_equal(wkc__campaign_parse("[1,2", 4, "c.json", &cs, &n, &d), -1);
 	assert_non_null(strstr(d.s, "c.json:1:"));
 	wkc__buf_free(&d);
