@@ -136,3 +136,8 @@ foreach(_kind LIBDIR INCLUDEDIR)
 endforeach()
 configure_file("${CMAKE_CURRENT_LIST_DIR}/wakerconf.pc.in" "${PROJECT_BINARY_DIR}/wakerconf.pc" @ONLY)
 install(FILES "${PROJECT_BINARY_DIR}/wakerconf.pc" DESTINATION ${WK_INSTALL_PKGCONFIGDIR})
+
+# The requirement texts, so that an installed `wakerconf report` links every id to its prose
+# (reports/ looks in ${CMAKE_INSTALL_FULL_DATADIR}/wakerconf/spec when no --spec is given).
+file(GLOB _wk_spec_texts "${PROJECT_SOURCE_DIR}/spec/*.md")
+install(FILES ${_wk_spec_texts} DESTINATION ${CMAKE_INSTALL_DATADIR}/wakerconf/spec)
