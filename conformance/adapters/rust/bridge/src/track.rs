@@ -17,6 +17,7 @@
 //! for the executor (WK-EXEC-015).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::os::raw::c_void;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
@@ -74,8 +75,30 @@ impl Track {
     }
 }
 
+/// The key is a pointer: no attacker chooses it, and std's SipHash would
+/// cost more than the rest of a wake.  Multiplying by an odd constant
+/// (Fibonacci hashing) spreads the aligned low bits over the word.
+#[derive(Default)]
+struct PtrHasher(u64);
+
+impl Hasher for PtrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | b as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type Table = HashMap<usize, Arc<Track>, BuildHasherDefault<PtrHasher>>;
+
 /// data pointer -> task, for every bridged task that was polled.
-static BY_DATA: Mutex<Option<HashMap<usize, Arc<Track>>>> = Mutex::new(None);
+static BY_DATA: Mutex<Option<Table>> = Mutex::new(None);
 
 /// Count a wake of the task whose waker data pointer is `data`.
 pub(crate) fn note_wake(data: *const c_void) {
@@ -91,7 +114,7 @@ pub(crate) fn note_wake(data: *const c_void) {
 /// Key `t` by `data` (the waker of its current poll).
 pub(crate) fn register(data: *const c_void, t: &Arc<Track>) {
     let mut map = BY_DATA.lock().unwrap_or_else(|e| e.into_inner());
-    map.get_or_insert_with(HashMap::new)
+    map.get_or_insert_with(Table::default)
         .insert(data as usize, t.clone());
 }
 
