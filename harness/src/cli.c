@@ -34,6 +34,8 @@ static void usage(FILE *f, const wkc__build_info *bi)
 		"  report     an HTML report (races side by side, memory errors, failures,\n"
 		"             requirement matrix), report.json and SARIF from results dirs\n"
 		"  merge      combine the results of --shard I/N runs into one directory\n"
+		"  fuzz       a fuzz campaign: AFL++ over the fuzz targets, crash triage,\n"
+		"             campaign.json (fuzz/campaign; `%s fuzz --help`)\n"
 		"  help       this text; `%s <command> --help` for one command\n"
 		"\n"
 		"exit codes: 0 every applicable MUST requirement passed (certify: CERTIFIED)\n"
@@ -41,7 +43,7 @@ static void usage(FILE *f, const wkc__build_info *bi)
 		"            2 bad usage, an adapter that does not load, a missing build\n"
 		"            128+N interrupted by signal N (results kept: use --resume)\n",
 		bi->exe_name, bi->version, bi->sanitize[0] ? ", built with -fsanitize=" : "",
-		bi->sanitize, bi->exe_name);
+		bi->sanitize, bi->exe_name, bi->exe_name);
 }
 
 static void help_executor(FILE *f)
@@ -328,6 +330,8 @@ int wkc__main(int argc, char **argv, const wkc__build_info *bi)
 		return wkc__cmd_report(argc - 1, argv + 1);
 	if (strcmp(cmd, "merge") == 0)
 		return wkc__cmd_merge(argc - 1, argv + 1);
+	if (strcmp(cmd, "fuzz") == 0)
+		return wkc__cmd_fuzz(argc - 1, argv + 1);
 	if (strcmp(cmd, "__child") == 0)
 		return wkc__cmd_child(argc - 1, argv + 1, bi);
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {

@@ -37,6 +37,8 @@ int wkc__cmd_certify(int argc, char **argv, const wkc__build_info *bi);
 int wkc__cmd_list(int argc, char **argv, const wkc__build_info *bi);
 int wkc__cmd_adapters(int argc, char **argv, const wkc__build_info *bi);
 int wkc__cmd_replay(int argc, char **argv, const wkc__build_info *bi);
+/* `fuzz`: replaces the process with fuzz/campaign (fuzz_cmd.c); returns only on error. */
+int wkc__cmd_fuzz(int argc, char **argv);
 int wkc__cmd_child(int argc, char **argv, const wkc__build_info *bi);
 
 #endif /* WKC_HARNESS_H */

@@ -15,6 +15,12 @@ done
 expect_grep 'WKC_TSAN_HARNESS' "$W/help-run"
 expect_grep 'not certified under tsan' "$W/help-certify"
 
+# fuzz hands its arguments to the campaign driver of this checkout, or says why it cannot.
+expect_rc 0 "$W/help-fuzz" "$S" fuzz --help
+expect_grep '^usage: fuzz/campaign' "$W/help-fuzz"
+expect_rc 2 "$W/fuzz-missing" env WKC_FUZZ_CAMPAIGN=/nonexistent/campaign "$S" fuzz --smoke
+expect_grep 'campaign driver /nonexistent/campaign is not there' "$W/fuzz-missing"
+
 expect_rc 2 "$W/e1" "$S" frobnicate
 expect_grep "unknown command 'frobnicate'" "$W/e1"
 expect_rc 2 "$W/e2" "$S" run --builtin sample --bogus
