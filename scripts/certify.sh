@@ -28,7 +28,7 @@ build/default/harness/wakerconf certify "${target[@]}" --out build/certify "$@" 
 
 echo "== certify: benchmark figures (tables of ns/op and ratios; informative, not part of the verdict)"
 for bench in build/default/reference/bench/wk_bench build/default/reference/bench/wk_tpc_bench \
-	build/default/reference/bench/wk_join_bench; do
+	build/default/reference/bench/wk_join_bench build/default/reference/bench/wk_exec_bench; do
 	[[ -x $bench ]] && "$bench" --quick
 done
 echo "== certify: verdict above; full results in build/certify (exit status $status)"
