@@ -37,7 +37,7 @@
  * of every figure, so the ratios overstate the reference's lead by that much.
  *
  * Ratios: executor ns / reference ns per workload, paired within rounds.
- * Targets (DESIGN.md section 9): >= 5x against tokio current_thread on
+ * Targets (README.md, Benchmarks): >= 5x against tokio current_thread on
  * self-wake, ping-pong and spawn, >= 3x against the others, >= 3x for the
  * fan-in against FuturesUnordered and join_all; the cross-thread wake rows
  * are information.  A verdict is printed only for ratios whose two

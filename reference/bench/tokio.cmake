@@ -4,8 +4,8 @@
 # wk_tpc_bench then runs the single-core workloads (self-wake yield loop,
 # clone+wake, ping-pong of two tasks, spawn-to-completion) on tokio 1.24's
 # current_thread runtime in the same run as the reference runtime, and prints
-# the speedups reference / tokio with the >= 3x targets (DESIGN.md section 9).
-# The comparison is not part of CI and no script installs what it needs.
+# the speedups reference / tokio with the >= 3x targets (README.md, Benchmarks).
+# scripts/setup.sh installs what it needs; without it the rows say n/a.
 #
 # To enable it (Debian 12, offline: Debian's archive is the only source):
 #   apt-get install -y librust-tokio-dev      # tokio 1.24.2 + deps in

@@ -494,7 +494,7 @@ static void print_vs_tokio(wk_bench_case *cases, size_t ncases)
 		{"spawn-to-completion", {"spawn_complete", NULL}, 6.6},
 	};
 	size_t i, k;
-	/* A verdict needs both figures from this run (DESIGN.md section 9): a
+	/* A verdict needs both figures from this run (README.md, Benchmarks): a
 	 * quoted anchor gets its ratio printed, labelled, and no PASS/MISS. */
 	printf("\nvs tokio 1.24 current_thread (tokio figures QUOTED for this machine kind, not "
 	       "measured in this run: no verdict):\n");
@@ -687,7 +687,7 @@ int main(int argc, char **argv)
 			WK_BENCH_RATIO("cross_vs_local", "cross-core 64 pairs / ping-pong local",
 				       "cross_core_64pairs", "pingpong_local", WK_BENCH_INFO, 0.0),
 #if WK_BENCH_TOKIO
-			/* Speedups over tokio: tokio ns/op / ours (DESIGN.md section 9). */
+			/* Speedups over tokio: tokio ns/op / ours (README.md, Benchmarks). */
 			WK_BENCH_RATIO("self_local_vs_tokio", "self-wake: tokio / local",
 				       "tokio_self_wake", "self_wake_local", WK_BENCH_AT_LEAST, 3.0),
 			WK_BENCH_RATIO("self_waker_vs_tokio", "self-wake: tokio / thread-safe",
