@@ -19,10 +19,12 @@
  *                  overrides, lazy on_waker asked twice, lazy never asked
  *     9 RETAIN_RELEASE e (Wake / LocalWake objects)
  *    10 FLAG_TAKE e        11 SLOT_DRAIN e        12 SLOT_RELEASE e
- *    13 MISUSE g   a forked child misuses the API; it must die of SIGABRT
+ *    13 MISUSE g   (only when x == 'M')
+ *                  a forked child misuses the API; it must die of SIGABRT
  *                  with a "wakerconf:" message (checked-build misuses run
  *                  only when WK_CHECKED; at most one per input)
- *    14 WAKE_FOREIGN e  wake_by_ref a thread-safe waker from another thread
+ *    14 WAKE_FOREIGN e  wake_by_ref a thread-safe waker from another thread (a
+ *                  helper thread; the op waits until it is done)
  *
  * THE MODEL
  *   Per object: its reference count, the wakes its callbacks must have
@@ -53,6 +55,7 @@
 #define ENTRIES 8
 #define OBJECTS 16
 #define MAX_OPS 64
+#define MISUSE_KEY 0x4d /* 'M' */
 
 enum { ST_WAKE, ST_WAKE_NOREF, ST_LWAKE, ST_LWAKE_NOREF, ST_FLAG, ST_SLOT, ST_COUNTED, ST_NOOP };
 
@@ -570,10 +573,59 @@ static void op_misuse(unsigned form)
 
 /* ---- a wake from another thread ----------------------------------------------------- */
 
-static void *foreign_wake(void *arg)
+/*
+ * One helper thread per process does the foreign wakes: a thread created
+ * and joined per op cost more than everything else an input does (fuzz
+ * speed).  The handoff is a mutex and a condition variable, so each wake
+ * happens-after the op that posted it and the op resumes after the wake:
+ * the model's count is read only once the helper is done.  Started on first
+ * use, in the process that fuzzes (threads do not survive AFL++'s fork
+ * server).
+ */
+static pthread_mutex_t fw_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t fw_cond = PTHREAD_COND_INITIALIZER;
+static const wk_waker *fw_job; /* guarded by fw_lock; NULL when none */
+static bool fw_done;           /* guarded by fw_lock */
+static pid_t fw_pid;           /* the process whose helper runs */
+
+static void *foreign_waker_main(void *arg)
 {
-	wk_waker_wake_by_ref((const wk_waker *)arg);
+	(void)arg;
+	pthread_mutex_lock(&fw_lock);
+	for (;;) {
+		while (fw_job == NULL)
+			pthread_cond_wait(&fw_cond, &fw_lock);
+		wk_waker_wake_by_ref(fw_job);
+		fw_job = NULL;
+		fw_done = true;
+		pthread_cond_broadcast(&fw_cond);
+	}
 	return NULL;
+}
+
+static void foreign_wake(const wk_waker *w)
+{
+	if (fw_pid != getpid()) {
+		pthread_t th;
+		/* A new process (AFL++'s fork server forks after the warm-up
+		 * started a helper in the parent): the copied lock and condition
+		 * variable may still count the parent's helper as a waiter, so
+		 * they are made afresh; this thread is the process's only one. */
+		pthread_mutex_init(&fw_lock, NULL);
+		pthread_cond_init(&fw_cond, NULL);
+		fw_job = NULL;
+		if (pthread_create(&th, NULL, foreign_waker_main, NULL) != 0)
+			wkf_fail(TARGET, "pthread_create failed");
+		pthread_detach(th);
+		fw_pid = getpid();
+	}
+	pthread_mutex_lock(&fw_lock);
+	fw_job = w;
+	fw_done = false;
+	pthread_cond_broadcast(&fw_cond);
+	while (!fw_done)
+		pthread_cond_wait(&fw_cond, &fw_lock);
+	pthread_mutex_unlock(&fw_lock);
 }
 
 /* ---- the target ----------------------------------------------------------------------- */
@@ -700,18 +752,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			break;
 		case 13:
-			op_misuse(op >> 4);
+			/* Only with x == 'M': a fork per input would cost more than
+			 * everything else the target does (the dictionary has it). */
+			if (x == MISUSE_KEY)
+				op_misuse(op >> 4);
 			break;
-		default: {
-			pthread_t th;
+		default:
 			if (b == NULL || n->local)
 				break;
 			model_wake(b);
-			if (pthread_create(&th, NULL, foreign_wake, &n->u.w) != 0)
-				wkf_fail(TARGET, "pthread_create failed");
-			pthread_join(th, NULL);
+			foreign_wake(&n->u.w);
 			break;
-		}
 		}
 		check_all("an op");
 	}
