@@ -24,7 +24,7 @@
  *                  with a "wakerconf:" message (checked-build misuses run
  *                  only when WK_CHECKED; at most one per input)
  *    14 WAKE_FOREIGN e  wake_by_ref a thread-safe waker from another thread (a
- *                  helper thread; the op waits until it is done)
+ *                  waker thread; the op waits until it is done)
  *
  * THE MODEL
  *   Per object: its reference count, the wakes its callbacks must have
@@ -574,11 +574,11 @@ static void op_misuse(unsigned form)
 /* ---- a wake from another thread ----------------------------------------------------- */
 
 /*
- * One helper thread per process does the foreign wakes: a thread created
+ * One waker thread per process does the foreign wakes: a thread created
  * and joined per op cost more than everything else an input does (fuzz
  * speed).  The handoff is a mutex and a condition variable, so each wake
  * happens-after the op that posted it and the op resumes after the wake:
- * the model's count is read only once the helper is done.  Started on first
+ * the model's count is read only once that thread is done.  Started on first
  * use, in the process that fuzzes (threads do not survive AFL++'s fork
  * server).
  */
@@ -586,7 +586,7 @@ static pthread_mutex_t fw_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t fw_cond = PTHREAD_COND_INITIALIZER;
 static const wk_waker *fw_job; /* guarded by fw_lock; NULL when none */
 static bool fw_done;           /* guarded by fw_lock */
-static pid_t fw_pid;           /* the process whose helper runs */
+static pid_t fw_pid;           /* the process whose waker thread runs */
 
 static void *foreign_waker_main(void *arg)
 {
@@ -608,8 +608,8 @@ static void foreign_wake(const wk_waker *w)
 	if (fw_pid != getpid()) {
 		pthread_t th;
 		/* A new process (AFL++'s fork server forks after the warm-up
-		 * started a helper in the parent): the copied lock and condition
-		 * variable may still count the parent's helper as a waiter, so
+		 * started a waker thread in the parent): the copied lock and condition
+		 * variable may still count the parent's thread as a waiter, so
 		 * they are made afresh; this thread is the process's only one. */
 		pthread_mutex_init(&fw_lock, NULL);
 		pthread_cond_init(&fw_cond, NULL);
