@@ -103,7 +103,8 @@ static void expand(const char *dir, int depth, char ***out, size_t *n)
 		}
 	}
 	closedir(d);
-	qsort(subs, ns, sizeof *subs, cmp_str);
+	if (ns > 1) /* qsort wants a non-NULL array even for none */
+		qsort(subs, ns, sizeof *subs, cmp_str);
 	for (size_t i = 0; i < ns; i++) {
 		expand(subs[i], depth - 1, out, n);
 		free(subs[i]);

@@ -199,8 +199,10 @@ static void scan_dir(wkc__model *m, size_t ri, const stem_map *sm, const char *s
 	}
 	if (dp)
 		closedir(dp);
-	/* Directory order is arbitrary: sort, so that reports are reproducible. */
-	qsort(names, nn, sizeof *names, cmp_str);
+	/* Directory order is arbitrary: sort, so that reports are reproducible
+	 * (qsort wants a non-NULL array even for none). */
+	if (nn > 1)
+		qsort(names, nn, sizeof *names, cmp_str);
 	for (size_t i = 0; i < nn; i++) {
 		char *stem = wkc__xstrdup(names[i]), *dot = strrchr(stem, '.');
 		char *rel = wkc__xasprintf("%s/%s", sub, names[i]);
@@ -298,9 +300,10 @@ int wkc__model_baseline(wkc__model *m, const char *dir)
 		push(&cur, &ncur, m->groups.g[i].key);
 	for (size_t i = 0; i < m->nfails; i++)
 		push(&cur, &ncur, m->fails[i].key);
-	qsort(cur, ncur, sizeof *cur, cmp_str);
+	if (ncur > 1) /* qsort and bsearch want non-NULL arrays even for none */
+		qsort(cur, ncur, sizeof *cur, cmp_str);
 	for (size_t i = 0; i < nprev; i++) {
-		if (bsearch(&prev[i], cur, ncur, sizeof *cur, cmp_str)) {
+		if (ncur > 0 && bsearch(&prev[i], cur, ncur, sizeof *cur, cmp_str)) {
 			push(&h->still_keys, &h->nstill, prev[i]);
 		} else {
 			push(&h->fixed_keys, &h->nfixed, prev[i]);
@@ -308,9 +311,10 @@ int wkc__model_baseline(wkc__model *m, const char *dir)
 			push(&h->fixed_titles, &h->nfixed, prev_titles[i]);
 		}
 	}
-	qsort(prev, nprev, sizeof *prev, cmp_str);
+	if (nprev > 1)
+		qsort(prev, nprev, sizeof *prev, cmp_str);
 	for (size_t i = 0; i < ncur; i++)
-		if (!bsearch(&cur[i], prev, nprev, sizeof *prev, cmp_str))
+		if (nprev == 0 || !bsearch(&cur[i], prev, nprev, sizeof *prev, cmp_str))
 			push(&h->new_keys, &h->nnew, cur[i]);
 	h->have = true;
 	h->baseline = wkc__xstrdup(dir);
