@@ -12,8 +12,6 @@
  * pointer to another thread during the poll works there.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -25,6 +23,7 @@
 #include <unistd.h>
 
 #include "checks.h"
+#include "grandchild.h"
 #include "wkc/annotate.h"
 
 /* ---- many threads on one task's wakers -------------------------------------------------------- */
@@ -596,8 +595,9 @@ void wkc_chk_waker_local_same_task(wkc_ctx *cx)
 
 /* ---- local-only contexts fail loudly ---------------------------------------------------------- */
 
-static void run_touch_in_grandchild(const wkc_adapter *a, int errfd)
+static void run_touch_in_grandchild(void *arg)
 {
+	const wkc_adapter *a = arg;
 	static const wkc_step touch[] = {S(1, 0, WKC_OP_TOUCH_WAKER, 0)};
 	static const wkc_probe_spec spec = SPEC(1, touch);
 	wkc_config cfg = {sizeof cfg, 0, 1};
@@ -607,7 +607,6 @@ static void run_touch_in_grandchild(const wkc_adapter *a, int errfd)
 	wkc_probe_set *set;
 	wkc_probe_set_opts o = {0};
 	wkc_probe *p;
-	dup2(errfd, STDERR_FILENO);
 	ex = a->create(&cfg, err, sizeof err);
 	t = wkc_trace_new(64);
 	o.trace = t;
@@ -633,52 +632,21 @@ void wkc_chk_ctx_local_only(wkc_ctx *cx)
 {
 	static const wkc_step yield[] = {S(1, 3, WKC_OP_WAKE_BY_REF, WKC_SRC_CX_LOCAL)};
 	static const wkc_probe_spec yield_spec = SPEC(4, yield);
-	const wkc_adapter *a = wkc_adapter_of(cx);
-	char out[4096] = "";
-	size_t len = 0;
-	int fds[2], status = 0;
-	pid_t pid;
-	double deadline = wkc_scene_now_ms() + 5000.0 / (wkc_scale(cx) > 0 ? wkc_scale(cx) : 1);
-	bool exited = false;
+	wkc_grandchild g;
 	wkc_scene *s;
 	wkc_event *ev;
 	size_t n;
+	int status;
+	const char *out = g.out;
 
-	/* Fork first, while this process has no executor threads. */
-	if (pipe(fds) != 0)
-		wkc_skip(cx, "harness: pipe: %s", strerror(errno));
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		wkc_skip(cx, "harness: fork: %s", strerror(errno));
-	if (pid == 0) {
-		close(fds[0]);
-		run_touch_in_grandchild(a, fds[1]);
-	}
-	close(fds[1]);
-	while (!exited) {
-		struct pollfd pfd = {fds[0], POLLIN, 0};
-		if (poll(&pfd, 1, 20) > 0) {
-			ssize_t r = read(fds[0], out + len, sizeof out - 1 - len);
-			if (r > 0)
-				len += (size_t)r;
-		}
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			exited = true;
-		else if (wkc_scene_now_ms() > deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			exited = true;
-			wkc_fail(cx, "WK-EXEC-022", "waker() on a local-only context neither aborted nor "
-				 "returned within the bound (the process was killed)");
-			status = -1;
-		}
-	}
-	for (ssize_t r; len < sizeof out - 1 && (r = read(fds[0], out + len, sizeof out - 1 - len)) > 0;)
-		len += (size_t)r;
-	out[len] = '\0';
-	close(fds[0]);
-	if (status != -1) {
+	/* First, while this process has no executor threads. */
+	wkc_grandchild_run(cx, run_touch_in_grandchild, (void *)wkc_adapter_of(cx),
+			   5000.0 / (wkc_scale(cx) > 0 ? wkc_scale(cx) : 1), &g);
+	status = g.status;
+	if (g.killed) {
+		wkc_fail(cx, "WK-EXEC-022", "waker() on a local-only context neither aborted nor "
+			 "returned within the bound (the process was killed)");
+	} else {
 		if (WIFEXITED(status) && WEXITSTATUS(status) >= 3)
 			wkc_note(cx, "the grandchild could not run the probe (exit %d); loud-waker part not judged",
 				 WEXITSTATUS(status));

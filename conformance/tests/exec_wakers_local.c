@@ -12,17 +12,14 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "checks.h"
+#include "grandchild.h"
 
 /* Grandchild exit statuses; anything else is a signal or the executor's. */
 enum {
@@ -67,10 +64,18 @@ static bool completed(wkc_probe *p)
 	return wkc_probe_complete(p);
 }
 
+typedef struct foreign_wake_arg {
+	const wkc_adapter *a;
+	double ms; /* bound of each stage */
+} foreign_wake_arg;
+
 /* A local task exports its context's waker in its first poll and is Ready
  * on its second; a thread of its own wakes the export once. */
-static void run_foreign_wake_in_grandchild(const wkc_adapter *a, int errfd, double ms)
+static void run_foreign_wake_in_grandchild(void *arg)
 {
+	const foreign_wake_arg *fw = arg;
+	const wkc_adapter *a = fw->a;
+	double ms = fw->ms;
 	static const wkc_step export_cx[] = {S(1, 0, WKC_OP_EXPORT, WKC_SRC_CX)};
 	static const wkc_probe_spec spec = SPEC(2, export_cx);
 	wkc_config cfg = {sizeof cfg, 0, 1};
@@ -82,7 +87,6 @@ static void run_foreign_wake_in_grandchild(const wkc_adapter *a, int errfd, doub
 	wkc_probe *p;
 	pthread_t tid;
 
-	dup2(errfd, STDERR_FILENO);
 	ex = a->create(&cfg, err, sizeof err);
 	t = wkc_trace_new(64);
 	o.trace = t;
@@ -103,33 +107,6 @@ static void run_foreign_wake_in_grandchild(const wkc_adapter *a, int errfd, doub
 	_exit(run_until(a, ex, p, completed, ms) ? GC_SERVED : GC_LOST);
 }
 
-/* Waits for the grandchild, collecting its stderr; false when it had to
- * be killed after deadline_ms. */
-static bool collect(pid_t pid, int fd, double deadline_ms, int *status, char *out, size_t cap)
-{
-	size_t len = 0;
-	bool exited = false, killed = false;
-	while (!exited) {
-		struct pollfd pfd = {fd, POLLIN, 0};
-		if (poll(&pfd, 1, 20) > 0) {
-			ssize_t r = read(fd, out + len, cap - 1 - len);
-			if (r > 0)
-				len += (size_t)r;
-		}
-		if (waitpid(pid, status, WNOHANG) == pid) {
-			exited = true;
-		} else if (wkc_scene_now_ms() > deadline_ms) {
-			kill(pid, SIGKILL);
-			waitpid(pid, status, 0);
-			exited = killed = true;
-		}
-	}
-	for (ssize_t r; len < cap - 1 && (r = read(fd, out + len, cap - 1 - len)) > 0;)
-		len += (size_t)r;
-	out[len] = '\0';
-	return !killed;
-}
-
 /*
  * A local task's context waker, woken once from a thread of the
  * grandchild's own: the task must be polled again (routed), or, when the
@@ -144,31 +121,21 @@ void wkc_chk_ctx_local_task_waker(wkc_ctx *cx)
 	bool may_abort = (a->caps & WKC_CAP_FOREIGN_WAKE_ABORTS) != 0;
 	double scale = wkc_scale(cx) > 0 ? wkc_scale(cx) : 1;
 	double bound = 3000.0 / scale;
-	char out[4096];
-	int fds[2], status = 0;
-	pid_t pid;
+	foreign_wake_arg fw = {a, bound};
+	wkc_grandchild g;
+	const char *out = g.out;
+	int status;
 
-	/* Fork first, while this process runs no executor threads. */
-	if (pipe(fds) != 0)
-		wkc_skip(cx, "harness: pipe: %s", strerror(errno));
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		wkc_skip(cx, "harness: fork: %s", strerror(errno));
-	if (pid == 0) {
-		close(fds[0]);
-		run_foreign_wake_in_grandchild(a, fds[1], bound);
-	}
-	close(fds[1]);
-	if (!collect(pid, fds[0], wkc_scene_now_ms() + 3 * bound + 2000.0, &status, out, sizeof out)) {
-		close(fds[0]);
+	/* First, while this process runs no executor threads. */
+	wkc_grandchild_run(cx, run_foreign_wake_in_grandchild, &fw, 3 * bound + 2000.0, &g);
+	status = g.status;
+	if (g.killed) {
 		wkc_fail(cx, "WK-EXEC-027",
 			 "the grandchild running a local task woken from another thread neither "
 			 "finished nor aborted within %.0f ms (killed); stderr: %.300s",
 			 3 * bound + 2000.0, out);
 		return;
 	}
-	close(fds[0]);
 
 	if (WIFEXITED(status)) {
 		switch (WEXITSTATUS(status)) {
