@@ -27,6 +27,7 @@
 
 #include "support/cmocka_prelude.h"
 #include "support/expect_abort.h"
+#include "support/loud_vtable.h"
 #include "support/threads.h"
 #include "wk/wk.h"
 
@@ -34,51 +35,12 @@
 #error "test_checked.c must be compiled with WK_CHECKED=1"
 #endif
 
-/* ---- a vtable that reports its calls on stderr --------------------------- */
-
-static int loud_calls; /* child-process only: one thread at a time */
-static const wk_raw_waker_vtable loud_vtable;
+/* The task every loud waker of these tests points at. */
 static int loud_task;
-
-static void loud_note(const char *fn)
-{
-	loud_calls++;
-	fprintf(stderr, "vtable call %d (%s)\n", loud_calls, fn);
-	fflush(stderr);
-}
-
-static wk_raw_waker loud_clone(const void *data)
-{
-	wk_raw_waker r = {data, &loud_vtable};
-	loud_note("clone");
-	return r;
-}
-
-static void loud_wake(const void *data)
-{
-	(void)data;
-	loud_note("wake");
-}
-
-static void loud_wake_by_ref(const void *data)
-{
-	(void)data;
-	loud_note("wake_by_ref");
-}
-
-static void loud_drop(const void *data)
-{
-	(void)data;
-	loud_note("drop");
-}
-
-static const wk_raw_waker_vtable loud_vtable = {loud_clone, loud_wake, loud_wake_by_ref,
-						 loud_drop};
 
 static wk_raw_waker loud_raw(void)
 {
-	wk_raw_waker r = {&loud_task, &loud_vtable};
-	return r;
+	return wkt_loud_raw(&loud_task);
 }
 
 /* The values children misuse; globals so the parent can name their address. */
@@ -191,7 +153,7 @@ static void clone_from_into_moved_dst(void *arg)
 {
 	(void)arg;
 	wk_waker src = wk_waker_from_raw(loud_raw());
-	g_waker = wk_waker_new(&g_waker, &loud_vtable); /* another task */
+	g_waker = wk_waker_new(&g_waker, &wkt_loud_vtable); /* another task */
 	wk_waker_drop(&g_waker);                        /* call 1 */
 	wk_waker_clone_from(&g_waker, &src);            /* clone = call 2, then drop aborts */
 }
@@ -200,7 +162,7 @@ static void clone_from_moved_src(void *arg)
 {
 	(void)arg;
 	wk_waker dst = wk_waker_from_raw(loud_raw());
-	g_waker = wk_waker_new(&g_waker, &loud_vtable);
+	g_waker = wk_waker_new(&g_waker, &wkt_loud_vtable);
 	wk_waker_wake(&g_waker);            /* call 1 */
 	wk_waker_clone_from(&dst, &g_waker); /* clone of the moved src aborts */
 }
@@ -209,7 +171,7 @@ static void local_clone_from_into_moved_dst(void *arg)
 {
 	(void)arg;
 	wk_local_waker src = wk_local_waker_from_raw(loud_raw());
-	g_local = wk_local_waker_new(&g_local, &loud_vtable);
+	g_local = wk_local_waker_new(&g_local, &wkt_loud_vtable);
 	wk_local_waker_drop(&g_local);
 	wk_local_waker_clone_from(&g_local, &src);
 }
@@ -273,7 +235,7 @@ static void *use_g_local_here(void *arg)
 {
 	const foreign_case *k = arg;
 	if (k->via_clone_from) {
-		wk_local_waker other = wk_local_waker_new(&g_local, &loud_vtable);
+		wk_local_waker other = wk_local_waker_new(&g_local, &wkt_loud_vtable);
 		wk_local_waker_clone_from(&g_local, &other); /* drops g_local: foreign */
 	} else {
 		local_op(&g_local, k->op);

@@ -12,7 +12,8 @@
  *
  * Compiled with WK_CHECKED=1 and linked with wk_checked.  Every misuse runs
  * in a child process (support/expect_abort.h); the vtable prints a numbered
- * line on every call so the parent can require that the abort came first.
+ * line on every call (support/loud_vtable.h) so the parent can require that
+ * the abort came first.
  * The executable exports its symbols (ENABLE_EXPORTS) so that dladdr can
  * name writer_poll in the message, as it would in a shared-library future.
  */
@@ -24,57 +25,18 @@
 
 #include "support/cmocka_prelude.h"
 #include "support/expect_abort.h"
+#include "support/loud_vtable.h"
 #include "wk/wk.h"
 
 #if !WK_CHECKED
 #error "test_checked_futures.c must be compiled with WK_CHECKED=1"
 #endif
 
-/* ---- a vtable that reports its calls on stderr --------------------------- */
-
-static int loud_calls; /* child-process only, one thread at a time */
-static const wk_raw_waker_vtable loud_vtable;
 static int task_a, task_b;
-
-static void note(const char *fn)
-{
-	loud_calls++;
-	fprintf(stderr, "vtable call %d (%s)\n", loud_calls, fn);
-	fflush(stderr);
-}
-
-static wk_raw_waker loud_clone(const void *data)
-{
-	wk_raw_waker r = {data, &loud_vtable};
-	note("clone");
-	return r;
-}
-
-static void loud_wake(const void *data)
-{
-	(void)data;
-	note("wake");
-}
-
-static void loud_wake_by_ref(const void *data)
-{
-	(void)data;
-	note("wake_by_ref");
-}
-
-static void loud_drop(const void *data)
-{
-	(void)data;
-	note("drop");
-}
-
-static const wk_raw_waker_vtable loud_vtable = {loud_clone, loud_wake, loud_wake_by_ref,
-						 loud_drop};
 
 static wk_raw_waker raw_for(int *task)
 {
-	wk_raw_waker r = {task, &loud_vtable};
-	return r;
+	return wkt_loud_raw(task);
 }
 
 /* ---- WK-CHECK-005: a poll that writes to its context ----------------------- */
