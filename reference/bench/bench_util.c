@@ -42,7 +42,7 @@ static void print_usage(FILE *out, const char *prog, const char *about)
 		fprintf(out, "%s\n\n", about);
 	fprintf(out,
 		"usage: %s [--quick] [--json] [--list] [--case NAME]... [--iters N] [--rounds K]\n"
-		"          [--warmup W] [--help]\n"
+		"          [--warmup W] [--instr FILE] [--help]\n"
 		"  --quick      few iterations and rounds (a smoke run; figures are rough)\n"
 		"  --json       print one JSON object instead of the table\n"
 		"  --list       print the case names and exit\n"
@@ -50,6 +50,9 @@ static void print_usage(FILE *out, const char *prog, const char *about)
 		"  --iters N    operations per round of each case\n"
 		"  --rounds K   timed rounds per case, interleaved across cases (max %d)\n"
 		"  --warmup W   untimed rounds per case before the timed ones\n"
+		"  --instr FILE instructions per op of each case, measured by callgrind, printed\n"
+		"               beside the times: lines \"CASE VALUE\" (what\n"
+		"               reference/bench/tokio/instr_per_op.sh prints; other lines ignored)\n"
 		"Every op a case performed, warm-up included, is printed as total_ops in --json:\n"
 		"divide a callgrind instruction count of the case function by it\n"
 		"(reference/bench/support/callgrind_per_op.sh does this for wk_bench).\n",
@@ -97,6 +100,9 @@ int wk_bench_parse_options(int argc, char **argv, wk_bench_options *o, uint64_t 
 				return -1;
 			}
 			o->select[o->nselect++] = val;
+			i++;
+		} else if (strcmp(a, "--instr") == 0 && val != NULL) {
+			o->instr = val;
 			i++;
 		} else if (strcmp(a, "--iters") == 0 && parse_u64(val, &iters) == 0) {
 			i++;
@@ -171,6 +177,27 @@ static double time_round(wk_bench_case *c, const wk_bench_options *o)
 	return done == 0 ? 0.0 : (double)(t1 - t0) / (double)done;
 }
 
+/* --instr FILE: "CASE VALUE" lines; a line whose first word is no case of
+ * this program, or whose second is no positive number (a header), is
+ * skipped.  An unreadable file is an error: figures the user asked for are
+ * never silently left out. */
+static void load_instr(wk_bench_case *cases, size_t ncases, const char *path)
+{
+	char line[256], name[128];
+	double v;
+	wk_bench_case *c;
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		fprintf(stderr, "bench: --instr %s: %s\n", path, strerror(errno));
+		exit(2);
+	}
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "%127s %lf", name, &v) == 2 && v > 0.0 &&
+		    (c = wk_bench_find(cases, ncases, name)) != NULL)
+			c->instr_per_op = v;
+	fclose(f);
+}
+
 void wk_bench_run(wk_bench_case *cases, size_t ncases, const wk_bench_options *o)
 {
 	size_t i, j;
@@ -181,7 +208,10 @@ void wk_bench_run(wk_bench_case *cases, size_t ncases, const wk_bench_options *o
 		cases[i].nsamples = 0;
 		cases[i].total_ops = 0;
 		cases[i].min_ns = cases[i].median_ns = cases[i].max_ns = 0.0;
+		cases[i].instr_per_op = 0.0;
 	}
+	if (o->instr != NULL)
+		load_instr(cases, ncases, o->instr);
 	if (ncases == 0)
 		return;
 
@@ -241,13 +271,15 @@ void wk_bench_eval_ratios(wk_bench_ratio *ratios, size_t nratios, wk_bench_case 
 		const wk_bench_case *den = wk_bench_find(cases, ncases, q->den);
 		q->valid = num != NULL && den != NULL && num->ran && den->ran && den->min_ns > 0.0 &&
 			   den->median_ns > 0.0;
-		q->of_min = q->of_median = 0.0;
+		q->of_min = q->of_median = q->of_instr = 0.0;
 		q->pass = 0;
 		if (!q->valid)
 			continue;
 		q->of_min = num->min_ns / den->min_ns;
 		q->of_median = num->median_ns / den->median_ns;
 		q->paired = paired_ratio(num, den);
+		if (num->instr_per_op > 0.0 && den->instr_per_op > 0.0)
+			q->of_instr = num->instr_per_op / den->instr_per_op;
 		switch (q->cmp) {
 		case WK_BENCH_AT_MOST:
 			q->pass = q->paired <= q->target;
@@ -276,6 +308,7 @@ void wk_bench_print_table(FILE *out, const wk_bench_report *r)
 	const wk_bench_case *base = NULL;
 	size_t i;
 	int w = 8; /* widest label, for alignment */
+	int instr = 0; /* some case has an instruction count */
 
 	if (r->baseline != NULL)
 		base = wk_bench_find(r->cases, r->ncases, r->baseline);
@@ -299,7 +332,15 @@ void wk_bench_print_table(FILE *out, const wk_bench_report *r)
 		o->warmup, o->rounds, (unsigned long long)o->iters,
 		o->quick ? " (--quick: rough figures)" : "");
 
+	for (i = 0; i < r->ncases; i++)
+		if (r->cases[i].ran && r->cases[i].instr_per_op > 0.0)
+			instr = 1;
+	if (instr)
+		fprintf(out, "instr/op: exact instructions per op measured by callgrind (%s)\n\n",
+			o->instr);
 	fprintf(out, "%-*s  %10s  %12s  %10s", w, "case", "min ns/op", "median ns/op", "max ns/op");
+	if (instr)
+		fprintf(out, "  %10s", "instr/op");
 	if (base != NULL)
 		fprintf(out, "  %9s %s", "x", base->name);
 	fprintf(out, "\n");
@@ -309,6 +350,10 @@ void wk_bench_print_table(FILE *out, const wk_bench_report *r)
 			continue;
 		fprintf(out, "%-*s  %10.3f  %12.3f  %10.3f", w, c->label, c->min_ns, c->median_ns,
 			c->max_ns);
+		if (instr && c->instr_per_op > 0.0)
+			fprintf(out, "  %10.1f", c->instr_per_op);
+		else if (instr)
+			fprintf(out, "  %10s", "-");
 		if (base != NULL)
 			fprintf(out, "  %9.2f", c->min_ns / base->min_ns);
 		fprintf(out, "\n");
@@ -316,8 +361,8 @@ void wk_bench_print_table(FILE *out, const wk_bench_report *r)
 
 	if (r->nratios == 0)
 		return;
-	fprintf(out, "\n%-*s  %8s  %10s  %10s  %-10s  %s\n", w, "ratio", "paired", "of minima",
-		"of medians", "target", "verdict");
+	fprintf(out, "\n%-*s  %8s  %10s  %10s  %-10s  %-*s%s\n", w, "ratio", "paired", "of minima",
+		"of medians", "target", instr ? 18 : 0, "verdict", instr ? "  of instr/op" : "");
 	for (i = 0; i < r->nratios; i++) {
 		const wk_bench_ratio *q = &r->ratios[i];
 		char target[32] = "-";
@@ -328,11 +373,19 @@ void wk_bench_print_table(FILE *out, const wk_bench_report *r)
 				"n/a", target, "n/a (case not run)");
 			continue;
 		}
-		fprintf(out, "%-*s  %7.2fx  %9.2fx  %9.2fx  %-10s  %s\n", w, q->label, q->paired,
-			q->of_min, q->of_median, target,
+		fprintf(out, "%-*s  %7.2fx  %9.2fx  %9.2fx  %-10s  %-*s", w, q->label, q->paired,
+			q->of_min, q->of_median, target, instr ? 18 : 0,
 			q->cmp == WK_BENCH_INFO ? "info" : q->pass ? "PASS" : "MISS");
+		if (instr && q->of_instr > 0.0)
+			fprintf(out, "  %11.2fx", q->of_instr);
+		else if (instr)
+			fprintf(out, "  %12s", "-");
+		fprintf(out, "\n");
 	}
 	fprintf(out, "paired: median over rounds of the ratio within one round (verdicts use it)\n");
+	if (instr)
+		fprintf(out, "of instr/op: instruction ratio, information (an atomic read-modify-write "
+			     "is one instruction of some 20 cycles)\n");
 }
 
 /* Labels and names are program constants: escape only what JSON requires. */
@@ -375,8 +428,13 @@ void wk_bench_print_json(FILE *out, const wk_bench_report *r)
 		json_string(out, c->name);
 		fprintf(out, ", \"label\": ");
 		json_string(out, c->label);
-		fprintf(out, ", \"min\": %.4f, \"median\": %.4f, \"max\": %.4f, \"total_ops\": %llu, \"samples\": [",
+		fprintf(out, ", \"min\": %.4f, \"median\": %.4f, \"max\": %.4f, \"total_ops\": %llu, ",
 			c->min_ns, c->median_ns, c->max_ns, (unsigned long long)c->total_ops);
+		if (c->instr_per_op > 0.0)
+			fprintf(out, "\"instr_per_op\": %.2f, ", c->instr_per_op);
+		else
+			fprintf(out, "\"instr_per_op\": null, ");
+		fprintf(out, "\"samples\": [");
 		for (k = 0; k < c->nsamples; k++)
 			fprintf(out, "%s%.4f", k ? ", " : "", c->samples[k]);
 		fprintf(out, "]}");
@@ -397,6 +455,10 @@ void wk_bench_print_json(FILE *out, const wk_bench_report *r)
 				q->paired, q->of_min, q->of_median);
 		else
 			fprintf(out, ", \"paired\": null, \"of_min\": null, \"of_median\": null");
+		if (q->valid && q->of_instr > 0.0)
+			fprintf(out, ", \"of_instr\": %.4f", q->of_instr);
+		else
+			fprintf(out, ", \"of_instr\": null");
 		if (q->cmp == WK_BENCH_INFO) {
 			fprintf(out, ", \"target\": null, \"verdict\": \"info\"}");
 		} else {

@@ -93,6 +93,7 @@ typedef struct wk_bench_options {
 	int quick;        /* --quick: small N and K, for a smoke test */
 	int json;         /* --json: machine-readable output */
 	int list;         /* --list: print the case names and exit */
+	const char *instr; /* --instr FILE: callgrind instructions per op, "case value" lines */
 	size_t nselect;   /* --case NAME given this many times */
 	const char *select[WK_BENCH_MAX_SELECT];
 } wk_bench_options;
@@ -125,6 +126,7 @@ typedef struct wk_bench_case {
 	double samples[WK_BENCH_MAX_ROUNDS]; /* ns/op of each timed round */
 	double min_ns, median_ns, max_ns;
 	uint64_t total_ops; /* every op performed, warm-up included */
+	double instr_per_op; /* from --instr (callgrind); 0 when not measured */
 } wk_bench_case;
 
 /* Initialiser of a case (the result fields start zeroed). */
@@ -165,6 +167,7 @@ typedef struct wk_bench_ratio {
 	double of_min;       /* num.min_ns / den.min_ns */
 	double of_median;    /* num.median_ns / den.median_ns */
 	int pass;            /* target met (always 1 for WK_BENCH_INFO) */
+	double of_instr;     /* num / den instructions per op; 0 when either is unknown */
 } wk_bench_ratio;
 
 /* Initialiser of a ratio num / den with a target (0 and WK_BENCH_INFO: none). */

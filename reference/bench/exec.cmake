@@ -5,8 +5,8 @@
 #
 #   build-dir/reference/bench/wk_exec_bench            full run: table + ratios + verdicts
 #   build-dir/reference/bench/wk_exec_bench --quick    smoke run (ctest bench.exec_smoke)
-#   reference/bench/tokio/instr_per_op.sh build-dir/reference/bench/wk_exec_bench \
-#       self_wake.ref self_wake.tokio_ct ...           exact instructions per op (callgrind)
+#   reference/bench/exec_compare.sh build-dir/reference/bench/wk_exec_bench
+#       the full run with exact instructions per op (callgrind) beside the times
 #
 # The adapters are loaded with dlopen, as `wakerconf run --adapter` loads them: the
 # program exports the wk API they resolve against, like the harness.  Their paths are

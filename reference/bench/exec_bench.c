@@ -21,7 +21,13 @@
  *   pingpong    two tasks, each waking the other through a clone of its
  *               waker: ns per wake+poll
  *   spawn       256 tasks at a time spawned through the adapter, each done
- *               in its first poll, driven until dropped: ns per task
+ *               in its first poll, driven until dropped: ns per task.
+ *               The driver is not the reference's core thread, so its
+ *               spawns take the remote path (a cross-thread queue and a
+ *               hand-off), while the caller-driven Rust executors spawn
+ *               locally; the runtime's local spawn (from a task) is
+ *               wk_tpc_bench's spawn_complete, timed against tokio's in
+ *               the same run
  *   xwake_1     a foreign thread wakes one task and waits until its poll
  *               acknowledged: ns per round trip (latency)
  *   xwake_64    a foreign thread wakes 64 tasks, then waits for the 64
@@ -43,8 +49,8 @@
  * are information.  A verdict is printed only for ratios whose two
  * figures were measured in this run.
  *
- * Exact instruction counts: reference/bench/tokio/instr_per_op.sh
- * <wk_exec_bench> <case>... (callgrind, load-independent).
+ * Exact instruction counts beside the times: reference/bench/exec_compare.sh
+ * <wk_exec_bench> (callgrind, load-independent; --instr FILE prints them).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -648,7 +654,7 @@ int main(int argc, char **argv)
 		"wk_exec_bench: the same workloads through the same adapters on the reference\n"
 		"runtime and on tokio (current_thread, multi_thread, LocalSet), async-task and\n"
 		"futures-executor LocalPool, interleaved in one run.  Case names are\n"
-		"<workload>.<executor>.  Instruction counts: reference/bench/tokio/instr_per_op.sh.\n";
+		"<workload>.<executor>.  With instruction counts: reference/bench/exec_compare.sh.\n";
 	enum { MAXC = NWORK * NEXECS + NFANIN, MAXR = NWORK * NEXECS + 6 };
 	static wk_bench_case cases[MAXC];
 	static wk_bench_ratio ratios[MAXR];
@@ -761,6 +767,10 @@ int main(int argc, char **argv)
 #endif
 		printf("Rust rows through adapters include the bridge's bookkeeping (a table lookup per wake, "
 		       "conformance/adapters/rust/bridge/src/track.rs).\n");
+		printf("spawn: the driver is not the reference's core thread, so each of its spawns takes "
+		       "the remote path\n(a cross-thread queue), while the caller-driven executors spawn "
+		       "locally; the runtime's local\nspawn, from a task, is wk_tpc_bench's spawn_complete "
+		       "(against tokio_spawn_complete in the same run).\n");
 	}
 	for (size_t e = 0; e < NEXECS; e++)
 		if (execs[e].ex != NULL)

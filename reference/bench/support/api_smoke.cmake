@@ -1,6 +1,7 @@
 # ctest bench.api_smoke: wk_bench --quick runs, exits 0 and prints its table;
 # --json prints a parseable object with every case and ratio; --help and a
-# bad option behave.  No assertion on any timing figure.
+# bad option behave; --instr FILE prints callgrind counts beside the times.
+# No assertion on any timing figure.
 # Usage: cmake -DBENCH=/path/to/wk_bench -P api_smoke.cmake
 
 if(NOT BENCH)
@@ -74,3 +75,23 @@ if(NOT help MATCHES "usage: ")
 endif()
 run_bench(2 bad --no-such-option)
 run_bench(2 bad --case no_such_case)
+
+# --instr FILE: instruction counts beside the times, and each ratio's
+# instruction ratio; a header line and unknown cases are skipped; a missing
+# file is an error, not a table without the column.
+set(instr_file "${CMAKE_CURRENT_BINARY_DIR}/api_smoke_instr.txt")
+file(WRITE "${instr_file}" "case instr/op\nfloor 6.0\nbare_inc_dec 3.0\nno_such_case 9.0\n")
+run_bench(0 instr --quick --case floor --case bare_inc_dec --instr "${instr_file}")
+if(NOT instr MATCHES "instr/op" OR NOT instr MATCHES "FLOOR: 2 indirect calls \\(inc, dec\\) +${num} +${num} +${num} +6\\.0")
+  message(FATAL_ERROR "wk_bench --instr: no instr/op column with 6.0 for floor:\n${instr}")
+endif()
+if(NOT instr MATCHES "floor / bare inc\\+dec \\(cost of the calls\\) +${num}x +${num}x +${num}x +- +info +2\\.00x")
+  message(FATAL_ERROR "wk_bench --instr: no instruction ratio 2.00x for floor / bare inc+dec:\n${instr}")
+endif()
+run_bench(0 instr_json --quick --json --case floor --case bare_inc_dec --instr "${instr_file}")
+string(JSON iv GET "${instr_json}" cases 1 instr_per_op)
+if(NOT iv MATCHES "^6\\.0+$")
+  message(FATAL_ERROR "wk_bench --instr --json: floor instr_per_op is '${iv}'")
+endif()
+run_bench(2 no_instr --quick --case floor --instr "${CMAKE_CURRENT_BINARY_DIR}/no-such-file")
+file(REMOVE "${instr_file}")

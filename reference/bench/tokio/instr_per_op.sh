@@ -13,14 +13,17 @@
 # usage: instr_per_op.sh path/to/wk_tpc_bench [case...]
 #   (default: the single-core cases and their tokio twins; the tokio cases
 #   exist only in a build with tokio rows, see reference/bench/tokio.cmake)
+# Any bench of bench_util.h works (--case, --json, total_ops): wk_exec_bench
+# too (reference/bench/exec_compare.sh).  N1 and N2 in the environment change
+# the two round sizes.  The output is what a bench's --instr FILE reads.
 set -eu
 bench=${1:?usage: instr_per_op.sh path/to/wk_tpc_bench [case...]}
 shift
 [ $# -gt 0 ] || set -- self_wake_local self_wake_waker clone_wake_local clone_wake_waker \
 	pingpong_local pingpong_waker spawn_complete \
 	tokio_self_wake tokio_clone_wake tokio_pingpong tokio_spawn_complete
-n1=20000
-n2=120000
+n1=${N1:-20000}
+n2=${N2:-120000}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
