@@ -33,6 +33,21 @@
  *    12 SPIN         busy-wait (a+1) * 20 us (a wide window for races)
  *    13..15 READY
  *
+ * EXECUTOR REUSE: a fresh executor per input costs more than most inputs'
+ * programs (its threads are made, woken and joined: about a millisecond on
+ * a 2-core machine).  The AFL++ and libFuzzer builds therefore keep the
+ * executor (one per core count) for the next input when this one left it
+ * clean: every task completed and was dropped exactly once, every foreign
+ * thread was joined, and the adapter claims WKC_CAP_LIVE_TASKS and counts
+ * zero live tasks.  Otherwise it is destroyed as before, so destroy is
+ * judged on every input that leaves work behind.  A kept executor that
+ * later polls or drops a future of an input it finished fails loudly (the
+ * run is retired, not freed, for a few inputs).  Reuse can make a crash
+ * depend on inputs before it: the replay build reuses only with
+ * WKF_REUSE=1 (to replay a queue in its order), and WKF_FRESH=1 turns reuse
+ * off in every build.  At exit a reusing build says on stderr how many
+ * inputs ran on a kept executor.
+ *
  * ORACLES: FIRST_POLL, LOST_WAKEUP, AFTER_READY, EXCLUSIVE, AFFINITY,
  * DROP_ONCE (final), NO_LEAK (adapters claiming WKC_CAP_LIVE_TASKS),
  * WILL_WAKE, NESTED_DROP, INLINE_POLL; and a local-only adapter must not
@@ -64,6 +79,7 @@
 #define MAX_THREADS 64
 
 static const wkc_adapter *adapter;
+static bool reuse; /* keep a clean executor for the next input (EXECUTOR REUSE) */
 
 /* Shared-library adapters resolve the reference library in the executable
  * (ENABLE_EXPORTS): keep what they may call linked in, as the harness does,
@@ -115,6 +131,7 @@ struct ao_run {
 	ao_job *jobs[MAX_THREADS];
 	_Atomic unsigned nthreads;
 	pthread_mutex_t lock; /* guards th[] and jobs[] */
+	_Atomic bool retired; /* finished on an executor that was kept (EXECUTOR REUSE) */
 };
 
 /* Thread-local: inside a waker call (NESTED_DROP, INLINE_POLL). */
@@ -164,6 +181,16 @@ static void adapter_init(int *argc, char ***argv)
 		}
 	}
 	adapter = load_adapter(spec != NULL ? spec : "ref.tpc");
+#if defined(WKF_ENGINE_REPLAY)
+	reuse = getenv("WKF_REUSE") != NULL && strcmp(getenv("WKF_REUSE"), "1") == 0;
+#else
+	reuse = true;
+#endif
+	if (getenv("WKF_FRESH") != NULL && strcmp(getenv("WKF_FRESH"), "1") == 0)
+		reuse = false;
+	/* Only a live-task count tells that the executor let go of everything. */
+	if (!(adapter->caps & WKC_CAP_LIVE_TASKS) || adapter->live_tasks == NULL)
+		reuse = false;
 }
 #define WKF_INIT adapter_init
 
@@ -297,6 +324,17 @@ static const wk_waker *export_of(ao_run *r, unsigned a)
 	return atomic_load_explicit(&r->export_[peer], memory_order_acquire);
 }
 
+/* acquire: pairs with the release that retired the run, after its last
+ * judged event. */
+static void check_not_retired(ao_run *r, ao_task *t, const char *what)
+{
+	if (atomic_load_explicit(&r->retired, memory_order_acquire))
+		wkf_fail(TARGET,
+			 "adapter %s: task %u of an earlier input %s after it had been dropped and the "
+			 "executor counted no live task (WK-EXEC-007, WK-EXEC-018)",
+			 adapter->name, t->id, what);
+}
+
 static void slot_drop(ao_task *t, int i)
 {
 	if (!t->slot[i].used)
@@ -315,6 +353,7 @@ static void task_drop(wk_future *self)
 	ao_task *t = (ao_task *)self;
 	ao_run *r = t->run;
 	int i;
+	check_not_retired(r, t, "dropped");
 	mark(r, WKC_EV_FUTURE_DROP, t->id, 0, 0, 0);
 	if (in_waker > 0)
 		mark(r, WKC_EV_ANOMALY, t->id, WKC_ANOM_DROP_IN_WAKE, 0, 0);
@@ -450,6 +489,7 @@ static wk_poll task_poll(wk_future *self, const wk_context *cx, void **out)
 	uint32_t flags = wk_context_has_waker(cx) ? WKC_EVF_HAS_WAKER : 0, n;
 	uint64_t begin;
 	int res = 1;
+	check_not_retired(r, t, "polled");
 	/* relaxed exchange: atomicity alone tells two polls at once. */
 	if (atomic_exchange_explicit(&t->in_poll, 1, memory_order_relaxed))
 		flags |= WKC_EVF_OVERLAP;
@@ -513,16 +553,84 @@ static bool all_done(ao_run *r)
 	return true;
 }
 
+/* ---- executor reuse ------------------------------------------------------------------------ */
+
+#define RETIRED 8
+
+static wkc_executor *kept[3];       /* by core count: a clean executor for the next input */
+static ao_run *retired_runs[RETIRED]; /* finished runs of kept executors, oldest evicted */
+static unsigned retired_next;
+static unsigned long inputs_run, inputs_on_kept;
+
+static void free_run(ao_run *r)
+{
+	wkc_trace_free(r->trace);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
+static void retire_run(ao_run *r)
+{
+	ao_run *old = retired_runs[retired_next];
+	/* release: every event of the run precedes its retirement. */
+	atomic_store_explicit(&r->retired, true, memory_order_release);
+	retired_runs[retired_next] = r;
+	retired_next = (retired_next + 1) % RETIRED;
+	if (old != NULL)
+		free_run(old);
+}
+
+/* At exit (AFL++ ends a persistent child after its loop count, libFuzzer at
+ * the end): the kept executors are destroyed, their retired runs freed. */
+static void drop_kept(void)
+{
+	unsigned i;
+	fprintf(stderr, "adapter_ops: %lu of %lu inputs ran on a kept executor (EXECUTOR REUSE)\n",
+		inputs_on_kept, inputs_run);
+	for (i = 0; i < 3; i++)
+		if (kept[i] != NULL) {
+			adapter->destroy(kept[i]);
+			kept[i] = NULL;
+		}
+	for (i = 0; i < RETIRED; i++)
+		if (retired_runs[i] != NULL) {
+			free_run(retired_runs[i]);
+			retired_runs[i] = NULL;
+		}
+}
+
+static wkc_executor *take_executor(const wkc_config *cfg)
+{
+	static bool registered;
+	wkc_executor *ex = kept[cfg->cores];
+	char err[256] = "";
+	inputs_run++;
+	if (ex != NULL) {
+		kept[cfg->cores] = NULL;
+		inputs_on_kept++;
+		if (getenv("WKF_VERBOSE") != NULL)
+			fprintf(stderr, "adapter_ops: %s: on a kept executor\n", wkf_current_input());
+		return ex;
+	}
+	if (reuse && !registered) {
+		registered = true;
+		atexit(drop_kept);
+	}
+	ex = adapter->create(cfg, err, sizeof err);
+	if (ex == NULL)
+		wkf_fail(TARGET, "adapter %s: create failed: %s", adapter->name, err);
+	return ex;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	ao_run *r = calloc(1, sizeof *r);
 	wkc_config cfg = {sizeof cfg, 1, 1};
 	wkc_executor *ex;
-	char err[256] = "";
 	size_t pos = 0;
 	uint8_t b0;
 	unsigned i, k, idle = 0;
-	bool all = true;
+	bool all = true, clean = false;
 	uint32_t spawn_flags = 0;
 
 	if (r == NULL)
@@ -543,9 +651,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r->trace = wkc_trace_new(4096);
 	if (r->trace == NULL)
 		wkf_fail(TARGET, "out of memory for the trace");
-	ex = adapter->create(&cfg, err, sizeof err);
-	if (ex == NULL)
-		wkf_fail(TARGET, "adapter %s: create failed: %s", adapter->name, err);
+	ex = take_executor(&cfg);
 	mark(r, WKC_EV_CHECKPOINT, 0, 0, 0, 0);
 	for (i = 1; i <= r->ntasks; i++) {
 		ao_task *t = &r->task[i];
@@ -623,16 +729,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			live = adapter->live_tasks(ex);
 		}
 		mark(r, WKC_EV_LIVE_SAMPLE, 0, 0, live, WKC_EVF_EXPECT_ZERO);
+		clean = live == 0;
 	}
 	judge(r, false);
+	for (i = 1; i <= r->ntasks && clean; i++)
+		clean = atomic_load_explicit(&r->task[i].drops, memory_order_relaxed) == 1;
+	if (reuse && clean && !jobs_in_flight(r)) {
+		/* Every future was dropped once and nothing is live: the final
+		 * judgement needs no destroy (EXECUTOR REUSE). */
+		judge(r, true);
+		kept[cfg.cores] = ex;
+		retire_run(r);
+		return 0;
+	}
 	mark(r, WKC_EV_DESTROY_BEGIN, 0, 0, 0, 0);
 	adapter->destroy(ex);
 	mark(r, WKC_EV_DESTROY_END, 0, 0, 0, 0);
 	join_jobs(r);
 	judge(r, true);
-	wkc_trace_free(r->trace);
-	pthread_mutex_destroy(&r->lock);
-	free(r);
+	free_run(r);
 	return 0;
 }
 
