@@ -12,9 +12,11 @@
  *
  * INPUT FORMAT (also in fuzz/README.md; missing bytes read as 0)
  *   byte 0   bit 0     two cores (else one)
- *            bits 1-2  tasks - 1 (1..4); task i runs script i
+ *            bits 1-2  scripts - 1 (1..4)
  *            bit 3     spawn WKC_SPAWN_LOCAL (when the adapter honours it)
  *            bit 4     pin task i to core i mod cores (when it honours cores)
+ *            bits 5-6  copies: 1, 4, 16 or 64 tasks per script (at most 64
+ *                      tasks); task i (from 1) runs script (i - 1) mod scripts
  *   scripts  4 times: a length byte (mod 9) then that many ops,
  *            op = opcode << 4 | a:
  *     0 YIELD_LOCAL  wake_by_ref the local waker; Pending
@@ -50,8 +52,13 @@
  *
  * ORACLES: FIRST_POLL, LOST_WAKEUP, AFTER_READY, EXCLUSIVE, AFFINITY,
  * DROP_ONCE (final), NO_LEAK (adapters claiming WKC_CAP_LIVE_TASKS),
- * WILL_WAKE, NESTED_DROP, INLINE_POLL; and a local-only adapter must not
- * hand out a thread-safe waker.  Threads make runs differ: AFL++'s
+ * WILL_WAKE, NESTED_DROP, INLINE_POLL; a local-only adapter must not
+ * hand out a thread-safe waker; and a wake must return (WK-EXEC-015): a
+ * watchdog thread fails the input when a waker call has not returned after
+ * WAKE_BOUND_MS (1 s, times WK_TEST_SCALE; WKF_WAKE_BOUND_MS overrides), a
+ * wake that waits for an executor which waits for it.  The same bound ends
+ * the drive loop.  Fuzz with a larger per-input timeout (-t 2000), or
+ * AFL++ calls such an input a hang first.  Threads make runs differ: AFL++'s
  * stability for this target is below 100% by nature.
  */
 #include <dlfcn.h>
@@ -74,6 +81,7 @@
 
 #define TARGET "adapter_ops"
 #define SCRIPTS 4
+#define MAX_TASKS 64
 #define OPS 8
 #define SLOTS 4
 #define MAX_THREADS 64
@@ -124,9 +132,9 @@ struct ao_run {
 	uint8_t len[SCRIPTS], ops[SCRIPTS][OPS];
 	unsigned ntasks;
 	wkc_trace *trace;
-	ao_task task[SCRIPTS + 1];
-	_Atomic(wk_waker *) export_[SCRIPTS + 1];
-	wk_waker export_store[SCRIPTS + 1];
+	ao_task task[MAX_TASKS + 1];
+	_Atomic(wk_waker *) export_[MAX_TASKS + 1];
+	wk_waker export_store[MAX_TASKS + 1];
 	pthread_t th[MAX_THREADS];
 	ao_job *jobs[MAX_THREADS];
 	_Atomic unsigned nthreads;
@@ -212,10 +220,101 @@ static uint64_t mark(ao_run *r, uint32_t kind, uint32_t task, uint32_t other, in
 	return e.seq;
 }
 
+/* ---- the wake watchdog (WK-EXEC-015) ------------------------------------------------------ */
+
+#define WATCH_SLOTS 256
+#define WAKE_BOUND_MS 1000u
+
+/* A waker call in flight: its start (CLOCK_MONOTONIC ns, 0 = free slot),
+ * task and event kind.  At most MAX_THREADS foreign threads and the
+ * executor's own make calls at once, far below WATCH_SLOTS. */
+static _Atomic uint64_t watch_start[WATCH_SLOTS];
+static _Atomic uint32_t watch_what[WATCH_SLOTS];
+static uint64_t watch_bound_ns;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int watch_begin(uint32_t kind, uint32_t task)
+{
+	static _Atomic uint32_t hint;
+	/* relaxed: only spreads the threads over the slots. */
+	uint32_t h = atomic_fetch_add_explicit(&hint, 1, memory_order_relaxed);
+	uint64_t t = now_ns(), free_ = 0;
+	unsigned k;
+	for (k = 0; k < WATCH_SLOTS; k++) {
+		unsigned i = (h + k) % WATCH_SLOTS;
+		free_ = 0;
+		/* relaxed: the slot's what is written after the claim and read
+		 * only as a description; the start alone decides. */
+		if (atomic_compare_exchange_strong_explicit(&watch_start[i], &free_, t,
+							    memory_order_relaxed, memory_order_relaxed)) {
+			atomic_store_explicit(&watch_what[i], kind << 16 | (task & 0xffffu),
+					      memory_order_relaxed);
+			return (int)i;
+		}
+	}
+	return -1; /* not watched */
+}
+
+static void watch_end(int slot)
+{
+	if (slot >= 0)
+		atomic_store_explicit(&watch_start[slot], 0, memory_order_relaxed); /* only frees it */
+}
+
+static void *watchdog_main(void *arg)
+{
+	struct timespec nap = {0, 50000000};
+	(void)arg;
+	for (;;) {
+		uint64_t t = now_ns();
+		unsigned i;
+		nanosleep(&nap, NULL);
+		for (i = 0; i < WATCH_SLOTS; i++) {
+			uint64_t s0 = atomic_load_explicit(&watch_start[i], memory_order_relaxed);
+			uint32_t what = atomic_load_explicit(&watch_what[i], memory_order_relaxed);
+			if (s0 != 0 && t > s0 && t - s0 > watch_bound_ns)
+				wkf_fail(TARGET,
+					 "adapter %s: a waker call (%s) on task %u has not returned after %llu ms: "
+					 "a wake waits for the executor, which may be waiting for it (WK-EXEC-015)",
+					 adapter->name, wkc_ev_kind_name(what >> 16), what & 0xffffu,
+					 (unsigned long long)((t - s0) / 1000000u));
+		}
+	}
+	return NULL;
+}
+
+/* Started on the first input: after AFL++'s fork server forked, since a
+ * fork keeps no thread but the caller. */
+static void watchdog_start(void)
+{
+	static bool started;
+	const char *v = getenv("WKF_WAKE_BOUND_MS"), *sc = getenv("WK_TEST_SCALE");
+	unsigned long ms = WAKE_BOUND_MS, scale = 1;
+	pthread_t th;
+	if (started)
+		return;
+	started = true;
+	if (v != NULL && strtoul(v, NULL, 10) > 0)
+		ms = strtoul(v, NULL, 10);
+	else if (sc != NULL && strtoul(sc, NULL, 10) > 0)
+		scale = strtoul(sc, NULL, 10);
+	watch_bound_ns = (uint64_t)ms * scale * 1000000u;
+	if (pthread_create(&th, NULL, watchdog_main, NULL) != 0)
+		wkf_fail(TARGET, "cannot start the wake watchdog");
+	pthread_detach(th);
+}
+
 /* A waker call: one number before, one after; marks the thread as inside a
- * waker function meanwhile. */
+ * waker function meanwhile, and the watchdog times it. */
 typedef struct ao_call {
 	wkc_event e;
+	int slot;
 } ao_call;
 
 static void call_begin(ao_run *r, ao_call *c, uint32_t kind, uint32_t task, uint32_t flags)
@@ -226,12 +325,14 @@ static void call_begin(ao_run *r, ao_call *c, uint32_t kind, uint32_t task, uint
 	c->e.flags = flags;
 	c->e.thread = wk_thread_id();
 	c->e.seq = wkc_trace_seq(r->trace);
+	c->slot = watch_begin(kind, task);
 	in_waker++;
 }
 
 static void call_end(ao_run *r, ao_call *c)
 {
 	in_waker--;
+	watch_end(c->slot);
 	c->e.end = wkc_trace_seq(r->trace);
 	wkc_trace_add(r->trace, &c->e);
 }
@@ -629,8 +730,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	wkc_executor *ex;
 	size_t pos = 0;
 	uint8_t b0;
-	unsigned i, k, idle = 0;
+	unsigned i, k, idle = 0, nscripts;
+	static const unsigned copies[4] = {1, 4, 16, 64};
 	bool all = true, clean = false;
+	uint64_t deadline;
 	uint32_t spawn_flags = 0;
 
 	if (r == NULL)
@@ -644,7 +747,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 #undef NEXT
 	cfg.cores = (b0 & 1) ? 2 : 1;
-	r->ntasks = ((b0 >> 1) & 3u) + 1;
+	nscripts = ((b0 >> 1) & 3u) + 1;
+	r->ntasks = nscripts * copies[(b0 >> 5) & 3u];
+	if (r->ntasks > MAX_TASKS)
+		r->ntasks = MAX_TASKS;
+	watchdog_start();
 	if ((b0 & 8) && (adapter->caps & WKC_CAP_SPAWN_LOCAL))
 		spawn_flags |= WKC_SPAWN_LOCAL;
 	pthread_mutex_init(&r->lock, NULL);
@@ -660,7 +767,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		t->base.vtable = &task_vtable;
 		t->run = r;
 		t->id = i;
-		t->script = (uint8_t)(i - 1);
+		t->script = (uint8_t)((i - 1) % nscripts);
 		if ((b0 & 16) && (adapter->caps & WKC_CAP_SPAWN_ON_CORE)) {
 			core = (int)((i - 1) % cfg.cores);
 			if (adapter->caps & WKC_CAP_THREAD_PER_CORE)
@@ -687,8 +794,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Drive until every task is done, or until the executor said idle
 	 * three times in a row with no foreign wake in flight (the rule of the
 	 * conformance scene, tests/scene.h: one early IDLE right after a wake
-	 * is not yet a lost wakeup); at most about two seconds. */
-	for (k = 0; k < 400 && idle < 3; k++) {
+	 * is not yet a lost wakeup); at most WAKE_BOUND_MS of wall time, so
+	 * that an executor that stopped (a deadlock) is judged before AFL++'s
+	 * per-input timeout (-t 2000) calls the input a hang. */
+	deadline = now_ns() + watch_bound_ns;
+	for (k = 0; idle < 3 && now_ns() < deadline; k++) {
 		int res = adapter->run(ex, 5000000);
 		if (all_done(r))
 			break;
