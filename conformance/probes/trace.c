@@ -110,6 +110,26 @@ void wkc_trace_free(wkc_trace *t)
 	free(t);
 }
 
+void wkc_trace_reset(wkc_trace *t)
+{
+	/* relaxed throughout: every writer was joined (trace.h). */
+	size_t len = atomic_load_explicit(&t->len, memory_order_relaxed), i;
+	size_t cap = (size_t)MAX_CHUNKS * CHUNK_EVENTS;
+	if (len > cap)
+		len = cap;
+	/* Only the ready flags of used slots: a slot is read only when ready,
+	 * and its writer fills every word before setting ready again. */
+	for (i = 0; i < len; i++) {
+		slot *c = atomic_load_explicit(&t->chunks[i >> CHUNK_SHIFT], memory_order_relaxed);
+		if (c != NULL)
+			atomic_store_explicit(&c[i & (CHUNK_EVENTS - 1)].ready, 0, memory_order_relaxed);
+	}
+	atomic_store_explicit(&t->seq, 1, memory_order_relaxed);
+	atomic_store_explicit(&t->len, 0, memory_order_relaxed);
+	atomic_store_explicit(&t->lost, 0, memory_order_relaxed);
+	t->unready = 0;
+}
+
 uint64_t wkc_trace_seq(wkc_trace *t)
 {
 	/* relaxed: see trace.h; an edge here would hide executor ordering bugs. */
