@@ -35,20 +35,20 @@
  *    12 SPIN         busy-wait (a+1) * 20 us (a wide window for races)
  *    13..15 READY
  *
- * EXECUTOR REUSE: a fresh executor per input costs more than most inputs'
- * programs (its threads are made, woken and joined: about a millisecond on
- * a 2-core machine).  The AFL++ and libFuzzer builds therefore keep the
- * executor (one per core count) for the next input when this one left it
- * clean: every task completed and was dropped exactly once, every foreign
- * thread was joined, and the adapter claims WKC_CAP_LIVE_TASKS and counts
- * zero live tasks.  Otherwise it is destroyed as before, so destroy is
- * judged on every input that leaves work behind.  A kept executor that
- * later polls or drops a future of an input it finished fails loudly (the
- * run is retired, not freed, for a few inputs).  Reuse can make a crash
- * depend on inputs before it: the replay build reuses only with
- * WKF_REUSE=1 (to replay a queue in its order), and WKF_FRESH=1 turns reuse
- * off in every build.  At exit a reusing build says on stderr how many
- * inputs ran on a kept executor.
+ * EXECUTOR REUSE (WKF_REUSE=1, any build): a fresh executor per input makes,
+ * wakes and joins its threads.  With reuse the executor (one per core
+ * count) is kept for the next input when this one left it clean: every
+ * task completed and was dropped exactly once, every foreign thread was
+ * joined, and the adapter claims WKC_CAP_LIVE_TASKS and counts zero live
+ * tasks.  Otherwise it is destroyed as always, so destroy is judged on
+ * every input that leaves work behind.  A kept executor that later polls or
+ * drops a future of an input it finished fails loudly (the run is retired,
+ * not freed, for a few inputs).  Off by default: it can make a crash depend
+ * on the inputs before it, and for the reference runtime it saves little
+ * (fuzz/README.md has the figures): the cost of an input is the executor's
+ * thread hand-offs, which reuse keeps.  It pays for executors whose
+ * creation is dear.  At exit a reusing run says on stderr how many inputs
+ * ran on a kept executor.
  *
  * ORACLES: FIRST_POLL, LOST_WAKEUP, AFTER_READY, EXCLUSIVE, AFFINITY,
  * DROP_ONCE (final), NO_LEAK (adapters claiming WKC_CAP_LIVE_TASKS),
@@ -189,13 +189,7 @@ static void adapter_init(int *argc, char ***argv)
 		}
 	}
 	adapter = load_adapter(spec != NULL ? spec : "ref.tpc");
-#if defined(WKF_ENGINE_REPLAY)
 	reuse = getenv("WKF_REUSE") != NULL && strcmp(getenv("WKF_REUSE"), "1") == 0;
-#else
-	reuse = true;
-#endif
-	if (getenv("WKF_FRESH") != NULL && strcmp(getenv("WKF_FRESH"), "1") == 0)
-		reuse = false;
 	/* Only a live-task count tells that the executor let go of everything. */
 	if (!(adapter->caps & WKC_CAP_LIVE_TASKS) || adapter->live_tasks == NULL)
 		reuse = false;
