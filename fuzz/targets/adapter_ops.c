@@ -56,8 +56,10 @@
  * hand out a thread-safe waker; and a wake must return (WK-EXEC-015): a
  * watchdog thread fails the input when a waker call has not returned after
  * WAKE_BOUND_MS (1 s, times WK_TEST_SCALE; WKF_WAKE_BOUND_MS overrides), a
- * wake that waits for an executor which waits for it.  The same bound ends
- * the drive loop.  Fuzz with a larger per-input timeout (-t 2000), or
+ * wake that waits for an executor which waits for it; the same watchdog
+ * times the adapter's own calls (WK-HARN-016: every adapter call returns),
+ * so a deadlocked executor ends as a crash, never as a hang.  The same
+ * bound ends the drive loop.  Fuzz with a larger per-input timeout (-t 2000), or
  * AFL++ calls such an input a hang first.  Threads make runs differ: AFL++'s
  * stability for this target is below 100% by nature.
  */
@@ -226,6 +228,16 @@ static _Atomic uint64_t watch_start[WATCH_SLOTS];
 static _Atomic uint32_t watch_what[WATCH_SLOTS];
 static uint64_t watch_bound_ns;
 
+/* Adapter calls, watched like waker calls (kinds above every event kind). */
+enum { AO_CALL_CREATE = 0x8000, AO_CALL_SPAWN, AO_CALL_RUN, AO_CALL_LIVE, AO_CALL_DESTROY };
+
+static const char *call_name(uint32_t k)
+{
+	static const char *const names[] = {"create()", "spawn()", "run()", "live_tasks()",
+					    "destroy()"};
+	return names[k - AO_CALL_CREATE];
+}
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -272,6 +284,12 @@ static void *watchdog_main(void *arg)
 		for (i = 0; i < WATCH_SLOTS; i++) {
 			uint64_t s0 = atomic_load_explicit(&watch_start[i], memory_order_relaxed);
 			uint32_t what = atomic_load_explicit(&watch_what[i], memory_order_relaxed);
+			if (s0 != 0 && t > s0 && t - s0 > watch_bound_ns && (what >> 16) >= AO_CALL_CREATE)
+				wkf_fail(TARGET,
+					 "adapter %s: its %s has not returned after %llu ms (WK-HARN-016: every "
+					 "adapter call returns; a deadlock inside the executor ends the same way)",
+					 adapter->name, call_name(what >> 16),
+					 (unsigned long long)((t - s0) / 1000000u));
 			if (s0 != 0 && t > s0 && t - s0 > watch_bound_ns)
 				wkf_fail(TARGET,
 					 "adapter %s: a waker call (%s) on task %u has not returned after %llu ms: "
@@ -302,6 +320,44 @@ static void watchdog_start(void)
 	if (pthread_create(&th, NULL, watchdog_main, NULL) != 0)
 		wkf_fail(TARGET, "cannot start the wake watchdog");
 	pthread_detach(th);
+}
+
+/* The adapter's functions, each timed by the watchdog. */
+static wkc_executor *call_create(const wkc_config *cfg, char *err, size_t len)
+{
+	int w = watch_begin(AO_CALL_CREATE, 0);
+	wkc_executor *ex = adapter->create(cfg, err, len);
+	watch_end(w);
+	return ex;
+}
+
+static int call_spawn(wkc_executor *ex, wk_future *f, int core, uint32_t flags)
+{
+	int w = watch_begin(AO_CALL_SPAWN, 0), rc = adapter->spawn(ex, f, core, flags);
+	watch_end(w);
+	return rc;
+}
+
+static int call_run(wkc_executor *ex, uint64_t timeout_ns)
+{
+	int w = watch_begin(AO_CALL_RUN, 0), rc = adapter->run(ex, timeout_ns);
+	watch_end(w);
+	return rc;
+}
+
+static long call_live(wkc_executor *ex)
+{
+	int w = watch_begin(AO_CALL_LIVE, 0);
+	long n = adapter->live_tasks(ex);
+	watch_end(w);
+	return n;
+}
+
+static void call_destroy(wkc_executor *ex)
+{
+	int w = watch_begin(AO_CALL_DESTROY, 0);
+	adapter->destroy(ex);
+	watch_end(w);
 }
 
 /* A waker call: one number before, one after; marks the thread as inside a
@@ -705,7 +761,7 @@ static void drop_kept(void)
 		inputs_on_kept, inputs_run);
 	for (i = 0; i < 3; i++)
 		if (kept[i] != NULL) {
-			adapter->destroy(kept[i]);
+			call_destroy(kept[i]);
 			kept[i] = NULL;
 		}
 	for (i = 0; i < RETIRED; i++)
@@ -732,7 +788,7 @@ static wkc_executor *take_executor(const wkc_config *cfg)
 		registered = true;
 		atexit(drop_kept);
 	}
-	ex = adapter->create(cfg, err, sizeof err);
+	ex = call_create(cfg, err, sizeof err);
 	if (ex == NULL)
 		wkf_fail(TARGET, "adapter %s: create failed: %s", adapter->name, err);
 	return ex;
@@ -789,7 +845,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		{
 			uint64_t seq = wkc_trace_seq(r->trace);
 			wkc_event e;
-			rc = adapter->spawn(ex, &t->base, core, spawn_flags);
+			rc = call_spawn(ex, &t->base, core, spawn_flags);
 			memset(&e, 0, sizeof e);
 			e.seq = seq;
 			e.end = wkc_trace_seq(r->trace);
@@ -812,7 +868,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * per-input timeout (-t 2000) calls the input a hang. */
 	deadline = now_ns() + watch_bound_ns;
 	for (k = 0; idle < 3 && now_ns() < deadline; k++) {
-		int res = adapter->run(ex, 5000000);
+		int res = call_run(ex, 5000000);
 		if (all_done(r))
 			break;
 		if (res != WKC_RUN_IDLE) {
@@ -840,16 +896,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 * one of their threads: wait up to 200 ms of wall time (run()
 		 * returns at once when idle, so the bound is the clock, not a
 		 * count; fuzz with -t 2000 so that the wait is no hang). */
-		long live = adapter->live_tasks(ex);
+		long live = call_live(ex);
 		struct timespec t0, now, nap = {0, 1000000};
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		while (live != 0) {
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			if ((now.tv_sec - t0.tv_sec) * 1000000000L + (now.tv_nsec - t0.tv_nsec) > 200000000L)
 				break;
-			(void)adapter->run(ex, 1000000);
+			(void)call_run(ex, 1000000);
 			nanosleep(&nap, NULL);
-			live = adapter->live_tasks(ex);
+			live = call_live(ex);
 		}
 		mark(r, WKC_EV_LIVE_SAMPLE, 0, 0, live, WKC_EVF_EXPECT_ZERO);
 		clean = live == 0;
@@ -866,7 +922,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	mark(r, WKC_EV_DESTROY_BEGIN, 0, 0, 0, 0);
-	adapter->destroy(ex);
+	call_destroy(ex);
 	mark(r, WKC_EV_DESTROY_END, 0, 0, 0, 0);
 	join_jobs(r);
 	judge(r, true);
