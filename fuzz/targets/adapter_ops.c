@@ -26,7 +26,9 @@
  *     4 WAKE_SLOT    wake slot a&3 by value     5 DROP_SLOT  drop slot a&3
  *     6 FOREIGN      a new thread wakes a thread-safe clone by value (a&1:
  *                    wake_by_ref then drop), at once or (a&2) once this
- *                    poll returned; Pending
+ *                    poll returned, or late: (a&4) once destroy began,
+ *                    racing it, (a&8) once destroy returned, a waker that
+ *                    outlives its executor; Pending
  *     7 EXPORT       publish a thread-safe clone
  *     8 WAKE_PEER    wake_by_ref the export of task 1 + a mod tasks
  *     9 WAIT         Pending with no wake of its own
@@ -128,7 +130,11 @@ typedef struct ao_job {
 	uint32_t target;    /* task the waker wakes */
 	bool by_ref;
 	wk_waker w;
+	int late;           /* 0, or the phase it waits for: PHASE_DESTROYING / PHASE_DESTROYED */
 } ao_job;
+
+/* Where the input is, for late jobs: set (release) by the driver around destroy. */
+enum { PHASE_RUNNING, PHASE_DESTROYING, PHASE_DESTROYED };
 
 struct ao_run {
 	uint8_t len[SCRIPTS], ops[SCRIPTS][OPS];
@@ -142,6 +148,7 @@ struct ao_run {
 	_Atomic unsigned nthreads;
 	pthread_mutex_t lock; /* guards th[] and jobs[] */
 	_Atomic bool retired; /* finished on an executor that was kept (EXECUTOR REUSE) */
+	_Atomic int phase;    /* PHASE_*, for late jobs */
 };
 
 /* Thread-local: inside a waker call (NESTED_DROP, INLINE_POLL). */
@@ -401,6 +408,16 @@ static void *job_main(void *arg)
 						j->after_poll; k++)
 			nanosleep(&ts, NULL);
 	}
+	if (j->late) {
+		/* Bounded too (twice the watchdog's bound): the driver reaches
+		 * destroy unless the executor hangs, which the watchdog ends.
+		 * acquire: pairs with the driver's release of the phase. */
+		struct timespec ts = {0, 20000};
+		uint64_t until = now_ns() + 2 * watch_bound_ns;
+		while (atomic_load_explicit(&j->run->phase, memory_order_acquire) < j->late &&
+		       now_ns() < until)
+			nanosleep(&ts, NULL);
+	}
 	call_begin(j->run, &c, j->by_ref ? WKC_EV_WAKE_BY_REF : WKC_EV_WAKE, j->target, WKC_EVF_FOREIGN);
 	if (j->by_ref) {
 		wk_waker_wake_by_ref(&j->w);
@@ -413,7 +430,8 @@ static void *job_main(void *arg)
 	return NULL;
 }
 
-static void post_job(ao_run *r, ao_task *t, uint32_t after, uint32_t target, bool by_ref, wk_waker w)
+static void post_job(ao_run *r, ao_task *t, uint32_t after, uint32_t target, bool by_ref, wk_waker w,
+		     int late)
 {
 	ao_job *j;
 	unsigned n;
@@ -427,7 +445,7 @@ static void post_job(ao_run *r, ao_task *t, uint32_t after, uint32_t target, boo
 	j = malloc(sizeof *j);
 	if (j == NULL)
 		wkf_fail(TARGET, "out of memory");
-	*j = (ao_job){r, t, after, target, by_ref, w};
+	*j = (ao_job){r, t, after, target, by_ref, w, late};
 	if (pthread_create(&r->th[n], NULL, job_main, j) != 0) {
 		pthread_mutex_unlock(&r->lock);
 		wk_waker_drop(&j->w);
@@ -439,25 +457,26 @@ static void post_job(ao_run *r, ao_task *t, uint32_t after, uint32_t target, boo
 	pthread_mutex_unlock(&r->lock);
 }
 
-static bool jobs_in_flight(ao_run *r)
+/* Late jobs wait for destroy: before it, only the others are joined. */
+static bool jobs_in_flight(ao_run *r, bool late_too)
 {
 	unsigned i, n;
 	bool any = false;
 	pthread_mutex_lock(&r->lock);
 	n = atomic_load_explicit(&r->nthreads, memory_order_relaxed);
 	for (i = 0; i < n && !any; i++)
-		any = r->jobs[i] != NULL;
+		any = r->jobs[i] != NULL && (late_too || !r->jobs[i]->late);
 	pthread_mutex_unlock(&r->lock);
 	return any;
 }
 
-static void join_jobs(ao_run *r)
+static void join_jobs(ao_run *r, bool late_too)
 {
 	unsigned i, n;
 	pthread_mutex_lock(&r->lock);
 	n = atomic_load_explicit(&r->nthreads, memory_order_relaxed);
 	for (i = 0; i < n; i++) {
-		if (r->jobs[i] == NULL)
+		if (r->jobs[i] == NULL || (!late_too && r->jobs[i]->late))
 			continue;
 		pthread_join(r->th[i], NULL);
 		free(r->jobs[i]);
@@ -576,7 +595,8 @@ static int task_op(ao_task *t, const wk_context *cx, uint8_t op)
 		if (w == NULL)
 			return 1;
 		post_job(r, t, (a & 2) ? atomic_load_explicit(&t->polls, memory_order_relaxed) : 0, t->id,
-			 a & 1, wk_waker_clone(w));
+			 a & 1, wk_waker_clone(w),
+			 (a & 8) ? PHASE_DESTROYED : (a & 4) ? PHASE_DESTROYING : 0);
 		return 0;
 	case 7:
 		if (w != NULL && atomic_load_explicit(&r->export_[t->id], memory_order_relaxed) == NULL) {
@@ -617,7 +637,7 @@ static int task_op(ao_task *t, const wk_context *cx, uint8_t op)
 	case 11:
 		peer = export_of(r, a);
 		if (peer != NULL)
-			post_job(r, t, 0, 1 + a % r->ntasks, false, wk_waker_clone(peer));
+			post_job(r, t, 0, 1 + a % r->ntasks, false, wk_waker_clone(peer), 0);
 		return 1;
 	case 12: {
 		struct timespec t0, t1;
@@ -873,14 +893,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		if (res != WKC_RUN_IDLE) {
 			idle = 0;
-		} else if (jobs_in_flight(r)) {
-			join_jobs(r); /* their wakes land now: idle counts again from 0 */
+		} else if (jobs_in_flight(r, false)) {
+			join_jobs(r, false); /* their wakes land now: idle counts again from 0 */
 			idle = 0;
 		} else {
 			idle++;
 		}
 	}
-	join_jobs(r);
+	join_jobs(r, false);
 	for (i = 1; i <= r->ntasks; i++) {
 		wk_waker *w = atomic_load_explicit(&r->export_[i], memory_order_acquire);
 		if (w != NULL) {
@@ -913,7 +933,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	judge(r, false);
 	for (i = 1; i <= r->ntasks && clean; i++)
 		clean = atomic_load_explicit(&r->task[i].drops, memory_order_relaxed) == 1;
-	if (reuse && clean && !jobs_in_flight(r)) {
+	if (reuse && clean && !jobs_in_flight(r, true)) {
 		/* Every future was dropped once and nothing is live: the final
 		 * judgement needs no destroy (EXECUTOR REUSE). */
 		judge(r, true);
@@ -922,9 +942,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	mark(r, WKC_EV_DESTROY_BEGIN, 0, 0, 0, 0);
+	/* release: the late jobs' wakes happen-after everything before. */
+	atomic_store_explicit(&r->phase, PHASE_DESTROYING, memory_order_release);
 	call_destroy(ex);
 	mark(r, WKC_EV_DESTROY_END, 0, 0, 0, 0);
-	join_jobs(r);
+	atomic_store_explicit(&r->phase, PHASE_DESTROYED, memory_order_release); /* as above */
+	join_jobs(r, true);
 	judge(r, true);
 	free_run(r);
 	return 0;
