@@ -10,11 +10,16 @@
 #
 # usage: exec_compare.sh path/to/wk_exec_bench [wk_exec_bench options...]
 #   e.g. reference/bench/exec_compare.sh build/default/reference/bench/wk_exec_bench
-# Needs valgrind (callgrind); several minutes (callgrind runs each case twice).
+# Needs valgrind (callgrind); about a minute and a half on 2 cores (callgrind
+# runs each case twice, then the full timed run).
 set -eu
 bench=${1:?usage: exec_compare.sh path/to/wk_exec_bench [options...]}
 shift
 here=$(dirname "$0")
+[ -x "$bench" ] || {
+	echo "exec_compare.sh: $bench is not an executable (build it: cmake --build build/default --target wk_exec_bench)" >&2
+	exit 2
+}
 command -v valgrind >/dev/null || {
 	echo "exec_compare.sh: valgrind is not installed (apt-get install valgrind)" >&2
 	exit 2
